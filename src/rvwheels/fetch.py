@@ -1,0 +1,133 @@
+"""Fetch on the host, build offline.
+
+Sources and Python wheels are downloaded here, on the host (whose proxy and CA settings work),
+hash-checked and cached; builds and tests inside the roots only ever see these local files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import tarfile
+import tomllib
+import urllib.request
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from rvwheels.errors import CommandFailed, FetchError
+from rvwheels.recipe.spec import Recipe
+from rvwheels.run import run
+
+CHUNK = 1 << 20
+# What setuptools' PEP 517 fallback assumes for a source tree without [build-system].
+LEGACY_BUILD_REQUIRES = ("setuptools>=40.8.0",)
+
+
+def fetch_source(recipe: Recipe, cache: Path) -> Path:
+    """Return the recipe's source (a cached, hash-checked archive, or its local folder)."""
+    src = recipe.source
+    if src.path is not None:
+        return src.path
+    assert src.url is not None and src.sha256 is not None
+    dest = cache / "sources" / src.sha256 / src.filename
+    if dest.is_file() and sha256_of(dest) == src.sha256:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".part")
+    _download(src.url, partial, recipe.name)
+    actual = sha256_of(partial)
+    if actual != src.sha256:
+        partial.unlink()
+        msg = (
+            f"{recipe.name}: sha256 of {src.filename} is {actual}, but {recipe.path} says "
+            f"{src.sha256}; if the new file is trusted, put its hash in source.sha256"
+        )
+        raise FetchError(msg)
+    partial.replace(dest)
+    return dest
+
+
+def _download(url: str, dest: Path, name: str) -> None:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response, dest.open("wb") as out:
+            shutil.copyfileobj(response, out, CHUNK)
+    except (OSError, ValueError) as exc:
+        dest.unlink(missing_ok=True)
+        msg = f"{name}: cannot download {url} ({exc}); check the URL and your network or proxy"
+        raise FetchError(msg) from None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_build_requires(source: Path) -> list[str]:
+    """The [build-system] requires of an sdist archive or a source folder."""
+    text = _read_pyproject(source)
+    if text is None:
+        return list(LEGACY_BUILD_REQUIRES)
+    data = tomllib.loads(text)
+    return list(data.get("build-system", {}).get("requires", LEGACY_BUILD_REQUIRES))
+
+
+def _read_pyproject(source: Path) -> str | None:
+    if source.is_dir():
+        path = source / "pyproject.toml"
+        return path.read_text() if path.is_file() else None
+    if source.name.endswith(".zip"):
+        with zipfile.ZipFile(source) as zf:
+            names = [
+                n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/pyproject.toml")
+            ]
+            return zf.read(names[0]).decode() if names else None
+    with tarfile.open(source) as tf:
+        for member in tf:
+            if member.name.count("/") == 1 and member.name.endswith("/pyproject.toml"):
+                extracted = tf.extractfile(member)
+                return extracted.read().decode() if extracted else None
+    return None
+
+
+def fetch_wheels(
+    requirements: Sequence[str],
+    dest: Path,
+    *,
+    python_version: str | None,
+    platforms: Sequence[str] | None,
+    log: Path,
+) -> None:
+    """Download wheels of ``requirements`` (and their dependencies) into ``dest``.
+
+    With ``platforms`` the wheels are for that interpreter and platform, not this one's. Files
+    already in ``dest`` are used first, so a repeated build needs no network.
+    """
+    if not requirements:
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--dest", str(dest)]
+    if platforms:
+        nodot = python_version.replace(".", "") if python_version else ""
+        argv += ["--python-version", python_version or "", "--implementation", "cp"]
+        argv += ["--abi", f"cp{nodot}", "--abi", "abi3", "--abi", "none"]
+        for platform in platforms:
+            argv += ["--platform", platform]
+    argv += list(requirements)
+    try:
+        run([*argv, "--no-index", "--find-links", str(dest)], log=log)
+    except CommandFailed:
+        run(argv, log=log)
+
+
+def manylinux_platforms(machine: str, glibc: tuple[int, int], floor: tuple[int, int]) -> list[str]:
+    """pip --platform values for a glibc system: pip does not expand manylinux tags by itself."""
+    major, newest = glibc
+    tags = [f"manylinux_{major}_{minor}_{machine}" for minor in range(newest, floor[1] - 1, -1)]
+    if machine == "x86_64":
+        tags += ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
+    return [*tags, f"linux_{machine}"]

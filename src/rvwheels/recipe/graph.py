@@ -1,0 +1,75 @@
+"""Which recipes a build needs (``requires.recipes``, transitively) and the order to build them."""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Mapping, Sequence
+
+from packaging.utils import canonicalize_name
+
+from rvwheels.errors import ConfigurationError, RecipeError
+from rvwheels.recipe.schema import did_you_mean, show
+from rvwheels.recipe.spec import Recipe
+
+
+def dependency_closure(
+    requested: Sequence[str], recipes: Mapping[str, Recipe]
+) -> dict[str, tuple[str, ...]]:
+    """Every requested recipe and everything it needs, each mapped to its direct recipe deps.
+
+    Names are normalised (PEP 503). Every unknown name, requested or required, is reported in
+    one ConfigurationError.
+    """
+    wanted = [canonicalize_name(name) for name in requested]
+    unknown = [_unknown_requested(name, recipes) for name in wanted if name not in recipes]
+    closure: dict[str, tuple[str, ...]] = {}
+    pending = [name for name in wanted if name in recipes]
+    while pending:
+        name = pending.pop(0)
+        if name in closure:
+            continue
+        recipe = recipes[name]
+        closure[name] = recipe.requires.recipes
+        unknown += [
+            _unknown_required(dep, recipe, recipes)
+            for dep in recipe.requires.recipes
+            if dep not in recipes
+        ]
+        pending += [dep for dep in recipe.requires.recipes if dep in recipes]
+    if unknown:
+        raise ConfigurationError("; ".join(unknown))
+    return closure
+
+
+def build_order(requested: Sequence[str], recipes: Mapping[str, Recipe]) -> list[str]:
+    """The closure of ``requested`` with every recipe after the recipes it requires."""
+    closure = dependency_closure(requested, recipes)
+    try:
+        return list(graphlib.TopologicalSorter(closure).static_order())
+    except graphlib.CycleError as error:
+        raise _cycle_error(error.args[1], recipes) from error
+
+
+def _unknown_requested(name: str, recipes: Mapping[str, Recipe]) -> str:
+    hint = did_you_mean(name, recipes) or f"known recipes: {_known(recipes)}"
+    return f"no recipe named {show(name)}; {hint}"
+
+
+def _unknown_required(dep: str, recipe: Recipe, recipes: Mapping[str, Recipe]) -> str:
+    hint = did_you_mean(dep, recipes) or f"add {dep}.toml or remove it"
+    return f"{recipe.path}: requires.recipes: no recipe named {show(dep)}; {hint}"
+
+
+def _known(recipes: Mapping[str, Recipe]) -> str:
+    return ", ".join(sorted(recipes)) or "none (is the recipe directory empty?)"
+
+
+def _cycle_error(cycle: list[str], recipes: Mapping[str, Recipe]) -> RecipeError:
+    # graphlib lists each node before the node that requires it; show "x requires y" order.
+    chain = list(reversed(cycle))
+    files = ", ".join(str(recipes[name].path) for name in dict.fromkeys(chain))
+    msg = (
+        f"dependency cycle in requires.recipes: {' -> '.join(chain)} (each requires the next,"
+        f" in {files}); remove one of these requirements"
+    )
+    return RecipeError(msg)

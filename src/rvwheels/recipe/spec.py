@@ -1,0 +1,93 @@
+"""The typed recipe: what ``recipes/<name>.toml`` says, after validation (see recipes/FORMAT.md).
+
+Every class is a frozen, keyword-only dataclass. Defaults match the defaults documented in
+FORMAT.md, so code and tests may build a ``Recipe`` directly; the loader always fills every field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+MODES = ("cross", "emulated", "native")
+BACKENDS = ("meson-python", "setuptools")
+DEFAULT_TEST_TIMEOUT = 900  # seconds for a recipe's whole test step
+
+PropertyValue = str | int | bool | tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LibrarySpec:
+    """A native library the target environment must provide (e.g. OpenBLAS)."""
+
+    name: str  # for messages
+    pkgconfig: str  # the pkg-config module the build looks up
+    lib: str  # "openblas" for libopenblas.so
+    headers: tuple[str, ...] = ()
+    debian: str | None = None
+    rpm: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceSpec:
+    """Exactly one of ``url`` (with ``sha256``) or ``path`` is set; paths are absolute."""
+
+    url: str | None = None
+    path: Path | None = None
+    sha256: str | None = None
+    patches: tuple[Path, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        """The download's file name (numpy-2.4.6.tar.gz), or the source directory's name."""
+        if self.url is not None:
+            return Path(unquote(urlsplit(self.url).path)).name
+        if self.path is not None:
+            return self.path.name
+        msg = "SourceSpec has neither url nor path"
+        raise ValueError(msg)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildSpec:
+    backend: str  # one of BACKENDS
+    fortran: bool = False
+    modes: tuple[str, ...] = MODES  # a subset of MODES, in the order the recipe lists them
+    env: dict[str, str] = field(default_factory=dict)
+    config_settings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossSpec:
+    properties: dict[str, PropertyValue] = field(default_factory=dict)  # Meson [properties]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequiresSpec:
+    recipes: tuple[str, ...] = ()  # normalised names of other recipes
+    run: tuple[str, ...] = ()  # PEP 508 requirements from PyPI
+    libraries: tuple[LibrarySpec, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestSpec:
+    __test__ = False  # its name starts with "Test": keep pytest from collecting it
+
+    imports: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # PEP 508 requirements, fetched on the host
+    commands: tuple[tuple[str, ...], ...] = ()  # argv lists; "python" is the test venv's
+    timeout: int = DEFAULT_TEST_TIMEOUT
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    name: str  # normalised (PEP 503); equals the file's stem
+    version: str  # PEP 440, as written in the recipe
+    source: SourceSpec
+    build: BuildSpec
+    cross: CrossSpec = field(default_factory=CrossSpec)
+    requires: RequiresSpec = field(default_factory=RequiresSpec)
+    test: TestSpec = field(default_factory=TestSpec)
+    path: Path  # the .toml file, absolute
+    digest: str  # sha256 hex of the recipe file's bytes followed by each patch's bytes, in order

@@ -1,0 +1,56 @@
+"""Repair: auditwheel grafts the target's shared libraries into the wheel and gives it the
+lowest manylinux tag its symbols allow. It runs where the build ran, so it resolves libraries
+inside the build environment's root (Debian's absolute /etc/alternatives links included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rvwheels.build.environment import Side
+from rvwheels.errors import CommandFailed, RepairError
+
+
+def repair_wheel(wheel: Path, out_dir: Path, *, side: Side, venv_bin: str, log: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        side.executor.run(
+            [
+                f"{venv_bin}/auditwheel",
+                "repair",
+                "--plat",
+                "auto",
+                "-w",
+                side.executor.inside(out_dir),
+                side.executor.inside(wheel),
+            ],
+            env={"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"},
+            log=log,
+        )
+    except CommandFailed as exc:
+        msg = f"auditwheel could not repair {wheel.name}; see {log}"
+        raise RepairError(msg) from exc
+    repaired = sorted(out_dir.glob("*.whl"))
+    if len(repaired) != 1:
+        msg = f"auditwheel produced {len(repaired)} wheels for {wheel.name}; see {log}"
+        raise RepairError(msg)
+    return repaired[0]
+
+
+def show_wheel(wheel: Path, *, side: Side, venv_bin: str, log: Path) -> str:
+    """``auditwheel show`` of a repaired wheel, as one paragraph for the build record."""
+    try:
+        out = side.executor.run(
+            [f"{venv_bin}/auditwheel", "show", side.executor.inside(wheel)],
+            env={"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"},
+            capture=True,
+            log=log,
+        )
+    except CommandFailed as exc:
+        msg = f"auditwheel show rejects the repaired {wheel.name}; see {log}"
+        raise RepairError(msg) from exc
+    return " ".join(out.split())
+
+
+def platform_tag(wheel: Path) -> str:
+    """The platform part of a wheel file name: manylinux_2_38_riscv64."""
+    return wheel.name[: -len(".whl")].split("-")[-1]

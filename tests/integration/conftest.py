@@ -1,0 +1,77 @@
+"""Helpers for integration tests: run the real CLI, in the real roots, on fixture packages.
+
+Roots live in the normal rvwheels cache (made once by `rvwheels setup`), so every test reuses
+them; wheelhouses and work folders are per test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from rvwheels.wheelhouse import Wheelhouse
+
+PROJECT = Path(__file__).resolve().parents[2]
+FIXTURE_RECIPES = PROJECT / "tests" / "fixtures" / "recipes"
+EM_RISCV = 243
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def last_line(self) -> str:
+        lines = self.stderr.strip().splitlines()
+        return lines[-1] if lines else ""
+
+
+def rvwheels(*args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> Result:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rvwheels", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def elf_machines(wheel: Path) -> set[int]:
+    """e_machine of every shared object in a wheel (read from the ELF header, not executed)."""
+    machines = set()
+    with zipfile.ZipFile(wheel) as zf:
+        for name in zf.namelist():
+            if ".so" in name:
+                header = zf.read(name)[:20]
+                if header[:4] == b"\x7fELF":
+                    machines.add(int.from_bytes(header[18:20], "little"))
+    return machines
+
+
+@pytest.fixture(scope="session")
+def seeded_wheelhouse(tmp_path_factory) -> Path:
+    """A wheelhouse holding one real cross-built fixture wheel, built once per session."""
+    wh = tmp_path_factory.mktemp("seeded") / "wheelhouse"
+    result = rvwheels(
+        "build", "rvw-meson-c", "--recipes", str(FIXTURE_RECIPES), "--wheelhouse", str(wh)
+    )
+    assert result.returncode == 0, result.stderr
+    return wh
+
+
+@pytest.fixture
+def wheelhouse_copy(seeded_wheelhouse, tmp_path) -> tuple[Path, dict[str, str]]:
+    wh = tmp_path / "wheelhouse"
+    shutil.copytree(seeded_wheelhouse, wh)
+    return wh, Wheelhouse(wh).snapshot()

@@ -1,0 +1,87 @@
+"""Cross mode on the three fixture packages: build, repair, test, publish, install from index."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rvwheels.environment.executor import RootExecutor
+from rvwheels.environment.roots import load_root_spec, root_path
+from rvwheels.paths import cache_dir
+
+from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, rvwheels
+
+pytestmark = pytest.mark.integration
+
+FIXTURES = {
+    "rvw-meson-c": "rvw_meson_c",
+    "rvw-setuptools-c": "rvw_setuptools_c",
+    "rvw-fortran-blas": "rvw_fortran_blas",
+}
+
+
+@pytest.fixture(scope="module")
+def cross_wheelhouse(tmp_path_factory):
+    wh = tmp_path_factory.mktemp("cross") / "wheelhouse"
+    result = rvwheels(
+        "build",
+        *FIXTURES,
+        "--jobs",
+        "2",
+        "--recipes",
+        str(FIXTURE_RECIPES),
+        "--wheelhouse",
+        str(wh),
+    )
+    assert result.returncode == 0, result.stderr
+    return wh
+
+
+def test_each_fixture_becomes_a_repaired_tested_riscv64_wheel(cross_wheelhouse):
+    wheels = sorted(cross_wheelhouse.glob("*.whl"))
+    assert len(wheels) == 3
+    for wheel in wheels:
+        assert "-cp313-cp313-manylinux_2_" in wheel.name and wheel.name.endswith("_riscv64.whl")
+        assert elf_machines(wheel) == {EM_RISCV}
+        record = json.loads((cross_wheelhouse / "records" / f"{wheel.name}.json").read_text())
+        assert record["mode"] == "cross" and record["test"]["passed"] is True
+        assert "riscv64" in record["auditwheel_show"]
+        assert record["tag"] in record["auditwheel_show"]
+
+
+def test_fortran_fixture_bundles_openblas_and_libgfortran(cross_wheelhouse):
+    import zipfile
+
+    (wheel,) = cross_wheelhouse.glob("rvw_fortran_blas-*.whl")
+    libs = [n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("rvw_fortran_blas.libs/")]
+    assert any("libopenblas" in n for n in libs) and any("libgfortran" in n for n in libs)
+
+
+def test_clean_root_installs_from_the_index_alone_and_computes(cross_wheelhouse, tmp_path):
+    root = root_path(load_root_spec("target"), cache_dir())
+    ex = RootExecutor(
+        root=root, binds={tmp_path: "/rvw/work"}, ro_binds={cross_wheelhouse: "/rvw/wheelhouse"}
+    )
+    ex.run(["python3", "-m", "venv", "/rvw/work/venv"])
+    ex.run(
+        [
+            "/rvw/work/venv/bin/pip",
+            "install",
+            "--no-cache-dir",
+            "--index-url",
+            "file:///rvw/wheelhouse/simple",
+            *FIXTURES,
+        ]
+    )
+    out = ex.run(
+        [
+            "/rvw/work/venv/bin/python",
+            "-c",
+            "import rvw_fortran_blas as f, rvw_meson_c as m, rvw_setuptools_c as s;"
+            "print(f.machine(), m.machine(), s.machine(), f.quadform([[1,2],[3,4]],[1,2]))",
+        ],
+        cwd="/rvw/work",
+        capture=True,
+    )
+    assert out.split() == ["riscv64", "riscv64", "riscv64", "27.0"]
