@@ -90,6 +90,46 @@ def doctor(mode) -> None:
 
 
 @cli.command()
+@wheelhouse_option
+@mode_option
+@click.option(
+    "--model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A real big-lama (best.ckpt, big-lama.pt or .npz) instead of the tiny one.",
+)
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mask", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--threads", default=2, show_default=True, help="Threads for LaMa inference.")
+@recipes_option
+def verify(wheelhouse, mode, model, image, mask, threads, recipes_dir) -> None:
+    """Install the wheelhouse into a fresh riscv64 venv, run each wheel's recipe tests and a
+    LaMa inference on them, and report."""
+    from rvwheels.errors import ConfigurationError
+    from rvwheels.progress import Progress
+    from rvwheels.verify import print_report
+    from rvwheels.verify import verify as run_verify
+
+    if model is not None and (image is None or mask is None):
+        msg = "--model needs --image and --mask (a real photo and its mask)"
+        raise ConfigurationError(msg)
+    progress = Progress()
+    try:
+        report = run_verify(
+            _options(wheelhouse=wheelhouse, mode=mode, recipes_dir=recipes_dir),
+            model=model,
+            image=image,
+            mask=mask,
+            threads=threads,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    print_report(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
 @click.option("--no-roots", is_flag=True, help="Only host packages and binfmt, no Debian roots.")
 def setup(no_roots) -> None:
     """Install what this host lacks (qemu-user, mmdebstrap, bubblewrap), register the riscv64
@@ -97,6 +137,35 @@ def setup(no_roots) -> None:
     from rvwheels.commands import run_setup
 
     run_setup(_options(), with_roots=not no_roots)
+
+
+@cli.command()
+@click.argument("packages", nargs=-1)
+@click.option("--all", "all_recipes", is_flag=True, help="Plan every recipe.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for a CI matrix).")
+@recipes_option
+def plan(packages, all_recipes, as_json, recipes_dir) -> None:
+    """Print the build levels: each level needs only recipes of earlier levels."""
+    from rvwheels.commands import print_plan
+
+    print_plan(
+        _options(recipes_dir=recipes_dir), list(packages), all_recipes=all_recipes, as_json=as_json
+    )
+
+
+@cli.command()
+@click.argument(
+    "sources",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@wheelhouse_option
+def merge(sources, wheelhouse) -> None:
+    """Merge other wheelhouses (e.g. CI jobs' artifacts) into one, with one index."""
+    from rvwheels.commands import merge_wheelhouses
+
+    merge_wheelhouses(_options(wheelhouse=wheelhouse), list(sources))
 
 
 def _options(**kwargs) -> BuildOptions:

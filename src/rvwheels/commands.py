@@ -62,6 +62,34 @@ def print_recipe_list(options: BuildOptions) -> None:
         click.echo(f"{name:<24} {r.version:<12} {r.build.backend:<14} {' '.join(extras)}")
 
 
+def print_plan(
+    options: BuildOptions, packages: list[str], *, all_recipes: bool, as_json: bool
+) -> None:
+    from rvwheels.recipe.graph import build_levels
+
+    recipes = load_recipes(options.recipes_dir)
+    requested = sorted(recipes) if all_recipes else packages
+    if not requested:
+        msg = "name at least one package (see 'rvwheels list') or use --all"
+        raise ConfigurationError(msg)
+    levels = build_levels(requested, recipes)
+    if as_json:
+        click.echo(json.dumps({"version": 1, "levels": levels}))
+        return
+    for number, level in enumerate(levels):
+        click.echo(f"level {number}: {' '.join(level)}")
+
+
+def merge_wheelhouses(options: BuildOptions, sources: list) -> None:
+    from rvwheels.wheelhouse import Wheelhouse
+
+    target = Wheelhouse(options.wheelhouse)
+    for source in sources:
+        merged = target.merge(source)
+        click.echo(f"merged {len(merged)} wheel(s) from {source}", err=True)
+    click.echo(f"wheelhouse {options.wheelhouse}: {len(target.wheels())} wheel(s)", err=True)
+
+
 def print_recipe(options: BuildOptions, name: str) -> None:
     recipe = find_recipe(name, options.recipes_dir)
     click.echo(json.dumps(dataclasses.asdict(recipe), indent=2, default=str))

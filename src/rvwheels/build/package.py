@@ -14,6 +14,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
 from rvwheels.build.environment import BuildEnvironment, Side
 from rvwheels.build.wheeltest import run_wheel_tests
 from rvwheels.environment.crossfile import render_cross_file
@@ -96,11 +99,19 @@ class PackageBuilder:
 
     def _fetch(self) -> Path:
         source = fetch_source(self.recipe, self.cache)
-        build_reqs = [*BUILD_TOOLS, *read_build_requires(source)]
-        self._fetch_wheels(self.env.build, build_reqs)
+        self.build_requirements = [*BUILD_TOOLS, *read_build_requires(source)]
+        # On a riscv64 build side, requirements built by our own recipes (numpy for scipy)
+        # exist only in the wheelhouse; PyPI has no riscv64 wheels of them.
+        from_pypi = [r for r in self.build_requirements if not self._is_own_riscv64_wheel(r)]
+        self._fetch_wheels(self.env.build, from_pypi)
         self._fetch_wheels(self.env.test, [*self.recipe.requires.run, *self.recipe.test.requires])
-        self.build_requirements = build_reqs
         return source
+
+    def _is_own_riscv64_wheel(self, requirement: str) -> bool:
+        name = canonicalize_name(Requirement(requirement).name)
+        return name in self.recipe.requires.recipes and self.env.build.info.machine == (
+            self.env.test.info.machine
+        )
 
     def _fetch_wheels(self, side: Side, requirements: list[str]) -> None:
         fetch_wheels(
@@ -142,14 +153,56 @@ class PackageBuilder:
             _unpack(source, src)
         for patch in self.recipe.source.patches:
             self._apply_patch(patch, src)
+        self._install_recipe_dependencies()
         if self.env.cross_file_args is not None:
             (self.work / "cross.ini").write_text(
                 render_cross_file(
                     **self.env.cross_file_args,
-                    properties=self.recipe.cross.properties,
+                    properties={
+                        k: self._expand(v) for k, v in self.recipe.cross.properties.items()
+                    },
                     pkgconfig_libdir=self._pkgconfig_dirs(),
                 )
             )
+
+    def _install_recipe_dependencies(self) -> None:
+        """Unpack the wheels of the recipes this one requires into the target site, so a cross
+        build can find their headers ({target_site} in the recipe)."""
+        site = self.work / "target-site"
+        shutil.rmtree(site, ignore_errors=True)
+        site.mkdir(parents=True)
+        for dep in self.recipe.requires.recipes:
+            wheel = self._dependency_wheel(dep)
+            with zipfile.ZipFile(wheel) as zf:
+                zf.extractall(site)
+
+    def _dependency_wheel(self, name: str) -> Path:
+        tag = f"cp{self.env.test.info.version.replace('.', '')}"
+        for wheel in sorted(self.env.wheelhouse.glob("*.whl"), reverse=True):
+            project, _, _, tags = parse_wheel_filename(wheel.name)
+            if project == name and any(t.interpreter == tag for t in tags):
+                return wheel
+        msg = (
+            f"{self.recipe.name} requires the recipe {name}, but {self.env.wheelhouse} has no "
+            f"{tag} wheel of it; build it first: rvwheels build {name}"
+        )
+        raise EnvError(msg)
+
+    def _placeholders(self) -> dict[str, str]:
+        ex = self.env.build.executor
+        venv = ex.inside(self.work / "venv")
+        return {
+            "target_site": ex.inside(self.work / "target-site"),
+            "build_site": f"{venv}/lib/python{self.env.build.info.version}/site-packages",
+        }
+
+    def _expand(self, value):
+        """Fill {target_site} and {build_site} in a recipe value (a string or list of them)."""
+        if isinstance(value, str):
+            return value.format_map(self._placeholders())
+        if isinstance(value, tuple | list):
+            return [self._expand(v) for v in value]
+        return value
 
     def _apply_patch(self, patch: Path, src: Path) -> None:
         # A dry run first, so a patch that does not apply leaves no half-patched tree behind.
@@ -222,7 +275,7 @@ class PackageBuilder:
         if self.env.cross_file_args is not None and self._is_meson:
             settings.append(f"-Csetup-args=--cross-file={ex.inside(self.work / 'cross.ini')}")
         for key, values in self.recipe.build.config_settings.items():
-            settings += [f"-C{key}={value}" for value in values]
+            settings += [f"-C{key}={self._expand(value)}" for value in values]
         return settings
 
     @property
@@ -241,7 +294,7 @@ class PackageBuilder:
             "PATH": f"{self.venv_bin}:/usr/local/bin:/usr/bin:/bin",
             var: ":".join(self._pkgconfig_dirs()),
             **self.env.backend_env,
-            **self.recipe.build.env,
+            **{k: self._expand(v) for k, v in self.recipe.build.env.items()},
         }
 
     def _repair(self, wheel: Path) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels.build.environment import Side
@@ -12,53 +14,82 @@ from rvwheels.errors import CommandFailed, WheelTestError
 from rvwheels.recipe.spec import Recipe
 
 
-def run_wheel_tests(
-    recipe: Recipe, wheel: Path, *, side: Side, workdir: Path, wheelhouse: Path, log: Path
-) -> float:
-    """Return the seconds the tests took; raise WheelTestError when they fail."""
+@dataclass(frozen=True, kw_only=True)
+class TestVenv:
+    """A fresh venv in a target environment, and the folder tests run from."""
+
+    __test__ = False  # not a pytest class
+
+    side: Side
+    python: str  # the venv's interpreter, as the side sees it
+    cwd: str  # an empty folder: tests import the installed package, not a source tree
+    host_cwd: Path  # the same folder as this machine sees it
+
+
+def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> TestVenv:
     shutil.rmtree(workdir, ignore_errors=True)
     (workdir / "run").mkdir(parents=True)
     ex = side.executor
     venv = ex.inside(workdir / "venv")
+    ex.run([side.python, "-m", "venv", venv], log=log, timeout=timeout)
+    return TestVenv(
+        side=side,
+        python=f"{venv}/bin/python",
+        cwd=ex.inside(workdir / "run"),
+        host_cwd=workdir / "run",
+    )
+
+
+def pip_install(
+    venv: TestVenv,
+    requirements: Sequence[str],
+    *,
+    links: Sequence[Path],
+    index: str | None,
+    log: Path,
+    timeout: float,
+) -> None:
+    """Install offline: from ``index`` (a file:// PEP 503 index) and/or ``links`` folders."""
+    ex = venv.side.executor
+    source = ["--index-url", index] if index else ["--no-index"]
+    for link in links:
+        source += ["--find-links", ex.inside(link)]
+    ex.run(
+        [venv.python, "-m", "pip", "install", "--no-cache-dir", *source, *requirements],
+        log=log,
+        timeout=timeout,
+    )
+
+
+def run_recipe_checks(recipe: Recipe, venv: TestVenv, *, log: Path, deadline: float) -> None:
+    """The recipe's imports and commands; "python" in a command is the venv's."""
+    ex = venv.side.executor
+    for module in recipe.test.imports:
+        ex.run(
+            [venv.python, "-c", f"import {module}"], cwd=venv.cwd, log=log, timeout=_left(deadline)
+        )
+    for command in recipe.test.commands:
+        argv = [venv.python if a == "python" else a for a in command]
+        ex.run(argv, cwd=venv.cwd, log=log, timeout=_left(deadline))
+
+
+def run_wheel_tests(
+    recipe: Recipe, wheel: Path, *, side: Side, workdir: Path, wheelhouse: Path, log: Path
+) -> float:
+    """Return the seconds the tests took; raise WheelTestError when they fail."""
     started = time.monotonic()
     deadline = started + recipe.test.timeout
     try:
-        ex.run([side.python, "-m", "venv", venv], log=log, timeout=_left(deadline))
-        requirements = [
-            f"{recipe.name}=={recipe.version}",
-            *recipe.requires.run,
-            *recipe.test.requires,
-        ]
-        ex.run(
-            [
-                f"{venv}/bin/python",
-                "-m",
-                "pip",
-                "install",
-                "--no-index",
-                "--no-cache-dir",
-                "--find-links",
-                ex.inside(wheel.parent),
-                "--find-links",
-                side.wheels_inside,
-                "--find-links",
-                ex.inside(wheelhouse),
-                *requirements,
-            ],
+        venv = make_test_venv(side, workdir, log=log, timeout=_left(deadline))
+        pip_install(
+            venv,
+            [f"{recipe.name}=={recipe.version}", *recipe.requires.run, *recipe.test.requires],
+            links=[wheel.parent, side.wheels_dir, wheelhouse],
+            index=None,
             log=log,
             timeout=_left(deadline),
         )
-        cwd = ex.inside(workdir / "run")  # not the source tree: import the installed package
-        for module in recipe.test.imports:
-            ex.run(
-                [f"{venv}/bin/python", "-c", f"import {module}"],
-                cwd=cwd,
-                log=log,
-                timeout=_left(deadline),
-            )
-        for command in recipe.test.commands:
-            argv = [f"{venv}/bin/python" if a == "python" else a for a in command]
-            ex.run(argv, cwd=cwd, log=log, timeout=_left(deadline))
+        run_recipe_checks(recipe, venv, log=log, deadline=deadline)
     except CommandFailed as exc:
         first = exc.message.splitlines()[0]
         msg = f"{recipe.name}: {wheel.name} failed its tests ({first}); see {log}"

@@ -73,3 +73,20 @@ def _cycle_error(cycle: list[str], recipes: Mapping[str, Recipe]) -> RecipeError
         f" in {files}); remove one of these requirements"
     )
     return RecipeError(msg)
+
+
+def build_levels(requested: Sequence[str], recipes: Mapping[str, Recipe]) -> list[list[str]]:
+    """The closure of ``requested`` in levels: each level needs only recipes of earlier levels,
+    so a CI matrix can build a level's recipes in parallel jobs."""
+    closure = dependency_closure(requested, recipes)
+    sorter = graphlib.TopologicalSorter(closure)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as error:
+        raise _cycle_error(error.args[1], recipes) from error
+    levels = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        levels.append(ready)
+        sorter.done(*ready)
+    return levels

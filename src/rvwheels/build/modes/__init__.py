@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.environment import BuildEnvironment, Side
 from rvwheels.build.options import BuildOptions
 
 
@@ -23,3 +23,16 @@ def prepare_environment(options: BuildOptions, *, log: Path) -> BuildEnvironment
         "native": native.prepare,
     }
     return preparers[options.mode](options, log=log)
+
+
+def prepare_test_side(options: BuildOptions, *, log: Path) -> Side:
+    """Only the clean target environment (for verify): this machine in native mode, else the
+    clean riscv64 root under qemu."""
+    from rvwheels.build.modes import native
+    from rvwheels.build.modes._roots import root_side
+    from rvwheels.environment.target import load_target
+
+    if options.mode == "native":
+        return native.host_side(options, log=log)
+    target = load_target(toolchain_dir=options.toolchain_dir)
+    return root_side("target", options, target, log=log)

@@ -28,15 +28,8 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
             "use --mode cross (or emulated) on an x86_64 host"
         )
         raise ConfigurationError(msg)
-    executor = HostExecutor()
-    info = probe_python(executor, sys.executable, log=log)
-    side = Side(
-        executor=executor,
-        python=sys.executable,
-        info=info,
-        wheels_dir=options.cache / "wheels" / info.wheel_cache_key,
-        pip_platforms=None,
-    )
+    side = host_side(options, log=log)
+    executor, info = side.executor, side.info
     prefixes = os.environ.get("RVWHEELS_PREFIXES", "/usr:/usr/local").split(":")
     layout = discover_layout(executor, prefixes, target.triplet)
     distro = detect_distro(Path("/etc/os-release"), options.toolchain_dir)
@@ -54,4 +47,16 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         backend_env={},
         cross_file_args=None,
         description=f"native: {distro.pretty_name}, Python {info.full}",
+    )
+
+
+def host_side(options: BuildOptions, *, log: Path) -> Side:
+    executor = HostExecutor()
+    info = probe_python(executor, sys.executable, log=log)
+    return Side(
+        executor=executor,
+        python=sys.executable,
+        info=info,
+        wheels_dir=options.cache / "wheels" / info.wheel_cache_key,
+        pip_platforms=None,
     )

@@ -1,0 +1,42 @@
+"""`rvwheels verify` after `rvwheels build numpy`: a fresh riscv64 venv under qemu installs the
+runtime and numpy from the wheelhouse index alone, runs numpy's recipe tests and the tiny LaMa.
+
+numpy is the one real package built in the default integration run (a cross build is ~3 minutes
+on 2 cores): there is no other riscv64 numpy to run the runtime on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import rvwheels
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def numpy_wheelhouse(tmp_path_factory):
+    wh = tmp_path_factory.mktemp("numpy") / "wheelhouse"
+    result = rvwheels("build", "numpy", "--wheelhouse", str(wh), timeout=3600)
+    assert result.returncode == 0, result.stderr
+    return wh
+
+
+def test_verify_installs_from_the_index_and_runs_tiny_lama(numpy_wheelhouse):
+    result = rvwheels("verify", "--wheelhouse", str(numpy_wheelhouse), timeout=3600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verify: passed" in result.stdout
+    report = json.loads((numpy_wheelhouse / "verify-report.json").read_text())
+    assert report["version"] == 1 and report["ok"] is True
+    names = {w["wheel"].split("-")[0]: w["ok"] for w in report["wheels"]}
+    assert names == {"numpy": True, "rvwheels_runtime": True}
+    lama = report["lama"]
+    assert lama["ok"] is True and lama["max_abs_diff"] <= lama["tolerance"] <= 1e-4
+    assert lama["peak_rss_mib"] > 0
+
+
+def test_verify_of_an_empty_wheelhouse_is_one_clear_line(tmp_path):
+    result = rvwheels("verify", "--wheelhouse", str(tmp_path / "empty"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.last_line.startswith("error: ") and "rvwheels build numpy" in result.last_line
