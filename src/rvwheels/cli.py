@@ -44,8 +44,9 @@ def cli() -> None:
 @wheelhouse_option
 @click.option("--jobs", "-j", default=1, show_default=True, help="Packages built at once.")
 @click.option("--no-test", is_flag=True, help="Skip the tests after build (not recommended).")
+@click.option("--force", is_flag=True, help="Rebuild even if the wheelhouse is up to date.")
 @recipes_option
-def build(packages, build_all_recipes, mode, wheelhouse, jobs, no_test, recipes_dir) -> None:
+def build(packages, build_all_recipes, mode, wheelhouse, jobs, no_test, force, recipes_dir) -> None:
     """Build PACKAGES (and the recipes they need) into the wheelhouse."""
     from rvwheels.commands import run_build
 

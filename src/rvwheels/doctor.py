@@ -87,6 +87,7 @@ def _compiler_checks(executor, binaries: dict[str, str], triplet: str) -> Iterat
         detail = _first_line([binaries[role], "--version"], executor) if found else "not found"
         yield Check(name=f"compiler {role}", ok=found is not None, detail=detail, fix=SETUP)
     yield _python_check("build Python", executor)
+    yield _tool_check("pkg-config", executor, SETUP)
     layout_dirs = [f"/usr/lib/{triplet}/pkgconfig", "/usr/lib64/pkgconfig", "/usr/lib/pkgconfig"]
     pc = [d for d in layout_dirs if executor.host_path(f"{d}/openblas.pc").is_file()]
     lib = executor.host_path(f"/usr/lib/{triplet}/libopenblas.so.0").exists()
@@ -96,6 +97,11 @@ def _compiler_checks(executor, binaries: dict[str, str], triplet: str) -> Iterat
         detail=f"pkg-config: {pc[0] if pc else 'no .pc (rvwheels writes one)'}",
         fix=SETUP,
     )
+
+
+def _tool_check(tool: str, executor, fix: str) -> Check:
+    found = executor.which(tool)
+    return Check(name=tool, ok=found is not None, detail=found or "not found", fix=fix)
 
 
 def _python_check(name: str, executor) -> Check:
@@ -109,6 +115,14 @@ def _native_checks(options: BuildOptions) -> Iterator[Check]:
     target = load_target(toolchain_dir=options.toolchain_dir)
     host = HostExecutor()
     distro = detect_distro(Path("/etc/os-release"), options.toolchain_dir)
+    machine = os.uname().machine
+    yield Check(
+        name="machine",
+        ok=machine == target.machine,
+        detail=machine,
+        fix=f"native mode runs on {target.machine}; use --mode cross on this machine",
+    )
+    yield _tool_check("pkg-config", host, distro.install_command("pkgconf"))
     for role, default in (("c", "gcc"), ("fortran", "gfortran")):
         compiler = os.environ.get("CC" if role == "c" else "FC", default)
         found = host.which(compiler)

@@ -10,6 +10,7 @@ import hashlib
 import shutil
 import sys
 import tarfile
+import tempfile
 import tomllib
 import urllib.request
 import zipfile
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rvwheels.errors import CommandFailed, FetchError
+from rvwheels.locks import exclusive
 from rvwheels.recipe.spec import Recipe
 from rvwheels.run import run
 
@@ -118,10 +120,17 @@ def fetch_wheels(
         for platform in platforms:
             argv += ["--platform", platform]
     argv += list(requirements)
-    try:
-        run([*argv, "--no-index", "--find-links", str(dest)], log=log)
-    except CommandFailed:
-        run(argv, log=log)
+    # pip writes into --dest in place; another process may be installing from ``dest`` right
+    # now, so download into a private folder and rename each finished file into place.
+    with exclusive(dest / ".lock"), tempfile.TemporaryDirectory(dir=dest) as tmp:
+        argv[argv.index("--dest") + 1] = tmp
+        try:
+            run([*argv, "--no-index", "--find-links", str(dest)], log=log)
+        except CommandFailed:
+            run([*argv, "--find-links", str(dest)], log=log)
+        for file in Path(tmp).iterdir():
+            if not (dest / file.name).exists():
+                file.replace(dest / file.name)
 
 
 def manylinux_platforms(machine: str, glibc: tuple[int, int], floor: tuple[int, int]) -> list[str]:

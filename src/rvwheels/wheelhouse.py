@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import hashlib
 import html
 import json
@@ -37,6 +36,7 @@ from urllib.parse import quote
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from rvwheels.errors import WheelhouseError
+from rvwheels.locks import exclusive
 
 RECORD_FORMAT_VERSION = 1
 LOCK_NAME = ".lock"
@@ -180,17 +180,13 @@ class Wheelhouse:
     def _locked(self) -> Iterator[None]:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            lock = (self.root / LOCK_NAME).open("a")
+            (self.root / LOCK_NAME).touch()
         except OSError as exc:
             msg = f"cannot create the wheelhouse lock in {self.root} ({exc}); check permissions"
             raise WheelhouseError(msg) from None
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._remove_stale_temp_files()
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with exclusive(self.root / LOCK_NAME):
+            self._remove_stale_temp_files()
+            yield
 
     def _install(self, items: list[tuple[Path, dict]], *, keep_published: bool) -> list[Path]:
         try:

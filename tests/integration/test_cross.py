@@ -85,3 +85,13 @@ def test_clean_root_installs_from_the_index_alone_and_computes(cross_wheelhouse,
         capture=True,
     )
     assert out.split() == ["riscv64", "riscv64", "riscv64", "27.0"]
+
+
+def test_a_repeated_build_is_a_no_op(cross_wheelhouse):
+    before = sorted(p.name for p in cross_wheelhouse.glob("*.whl"))
+    result = rvwheels(
+        "build", *FIXTURES, "--recipes", str(FIXTURE_RECIPES), "--wheelhouse", str(cross_wheelhouse)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count(": up to date") == len(FIXTURES)
+    assert sorted(p.name for p in cross_wheelhouse.glob("*.whl")) == before

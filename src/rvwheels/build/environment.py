@@ -70,6 +70,7 @@ class BuildEnvironment:
     backend_env: dict[str, str]  # added to the build backend's environment (cross settings)
     cross_file_args: dict[str, object] | None  # render_cross_file kwargs, None when not crossing
     description: str  # one line for progress output and build records
+    fingerprint: str  # changes whenever the roots, target, Pythons or mode change
 
     def require_same_python(self) -> None:
         if self.build.info.version != self.test.info.version:
@@ -78,6 +79,12 @@ class BuildEnvironment:
                 f"{self.test.info.version}; a cross build needs the same version on both sides"
             )
             raise EnvError(msg)
+
+
+def fingerprint(*parts: object) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()
 
 
 def tag_platforms(machine: str, glibc: tuple[int, int], floor: tuple[int, int]) -> Sequence[str]:

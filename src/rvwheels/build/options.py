@@ -21,6 +21,7 @@ class BuildOptions:
     toolchain_dir: Path
     cache: Path
     run_tests: bool
+    force: bool = False  # rebuild even when the wheelhouse has an up-to-date wheel
 
     @property
     def work_dir(self) -> Path:
@@ -42,6 +43,7 @@ def resolve_options(
     jobs: int,
     recipes_dir: Path | None,
     run_tests: bool = True,
+    force: bool = False,
     env: Mapping[str, str] | None = None,
     machine: str | None = None,
 ) -> BuildOptions:
@@ -63,4 +65,5 @@ def resolve_options(
         toolchain_dir=toolchain.absolute(),
         cache=paths.cache_dir(dict(env)).absolute(),
         run_tests=run_tests,
+        force=force,
     )

@@ -69,8 +69,9 @@ class PackageBuilder:
 
     def build(self) -> BuiltWheel:
         self._check_mode()
-        source = self._timed("fetching", self._fetch)
+        # Before any download: a missing compiler or library is the cheapest failure to report.
         self._timed("checking", self._check_environment)
+        source = self._timed("fetching", self._fetch)
         self._timed("preparing", lambda: self._prepare_source(source))
         wheel = self._timed("building", self._compile)
         repaired = self._timed("repairing", lambda: self._repair(wheel))

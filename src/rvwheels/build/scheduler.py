@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.freshness import build_key, up_to_date_wheel
 from rvwheels.build.options import BuildOptions
 from rvwheels.build.package import BuiltWheel, PackageBuilder
 from rvwheels.errors import RvwheelsError
+from rvwheels.locks import exclusive
 from rvwheels.progress import Progress, format_seconds, log_path
 from rvwheels.recipe.graph import dependency_closure
 from rvwheels.recipe.spec import Recipe
@@ -30,6 +32,7 @@ class Outcome:
     error: RvwheelsError | None = None
     log: Path | None = None
     skipped: bool = False
+    fresh: bool = False  # already up to date: nothing was built
 
 
 def build_all(
@@ -55,9 +58,11 @@ def build_all(
                     outcomes[name] = _skip(name, failed, progress)
                     sorter.done(name)
                     continue
-                running[
-                    pool.submit(_build_one, recipes[name], env, options, progress, wheelhouse)
-                ] = name
+                dep_wheels = [w for d in deps[name] if (w := outcomes[d].wheel) is not None]
+                future = pool.submit(
+                    _build_one, recipes[name], env, options, progress, wheelhouse, dep_wheels
+                )
+                running[future] = name
             if not running:
                 continue
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -74,6 +79,26 @@ def _build_one(
     options: BuildOptions,
     progress: Progress,
     wheelhouse: Wheelhouse,
+    dependency_wheels: list[Path],
+) -> Outcome:
+    key = build_key(recipe, env, dependency_wheels)
+    waiting = lambda: progress.state(recipe.name, "waiting", "another rvwheels is building it")  # noqa: E731
+    # Checked under the lock: the process we waited for may have just built this very wheel.
+    with exclusive(options.work_dir / f"{recipe.name}.lock", on_wait=waiting):
+        current = None if options.force else up_to_date_wheel(recipe, key, wheelhouse)
+        if current is not None:
+            progress.finished(recipe.name, "up to date", current.name)
+            return Outcome(name=recipe.name, ok=True, seconds=0.0, wheel=current, fresh=True)
+        return _build_and_publish(recipe, env, options, progress, wheelhouse, key)
+
+
+def _build_and_publish(
+    recipe: Recipe,
+    env: BuildEnvironment,
+    options: BuildOptions,
+    progress: Progress,
+    wheelhouse: Wheelhouse,
+    key: str,
 ) -> Outcome:
     log = log_path(options.logs_dir, recipe.name)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +109,7 @@ def _build_one(
     try:
         built: BuiltWheel = builder.build()
         progress.state(recipe.name, "publishing")
-        published = wheelhouse.publish(built.wheel, built.record)
+        published = wheelhouse.publish(built.wheel, {**built.record, "build_key": key})
     except RvwheelsError as exc:
         seconds = time.monotonic() - started
         progress.finished(recipe.name, "failed", f"{format_seconds(seconds)}; log: {log}")

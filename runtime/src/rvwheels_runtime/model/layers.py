@@ -11,7 +11,6 @@ import numpy as np
 
 from rvwheels_runtime.model.kernels import (
     F32,
-    bias_relu,
     bias_sigmoid,
     flat_view,
     im2col,
@@ -26,14 +25,16 @@ CHUNK_BYTES = 12 << 20
 
 
 class ConvLayer:
-    """k×k conv (reflect padding, stride 1 or 2) + bias + ReLU, via im2col per row chunk."""
+    """k×k conv (reflect padding, stride 1 or 2) + bias + ReLU, via im2col per row chunk.
+
+    The operand ends with a row of ones so that the GEMM adds the bias.
+    """
 
     align = 1
 
     def __init__(self, weight: np.ndarray, bias: np.ndarray, *, stride: int, pad: int) -> None:
         self.cout, self.cin, self.kernel, _ = weight.shape
-        self.matrix = taps_matrix(weight)
-        self.bias = bias.astype(F32)
+        self.matrix = np.hstack([taps_matrix(weight), bias.astype(F32)[:, None]])
         self.stride, self.pad = stride, pad
 
     def out_size(self, height: int, width: int) -> tuple[int, int]:
@@ -59,10 +60,11 @@ class ConvLayer:
             bottom = (y0 + ny - 1) * self.stride + self.kernel - self.pad
             padded = pad_band(src, src_lo, height, top, bottom, self.pad)
             cols = flat_view(scratch, depth, ny * width)
-            im2col(padded, self.kernel, self.stride, 0, ny, width, cols)
+            im2col(padded, self.kernel, self.stride, 0, ny, width, cols[:-1])
+            cols[-1] = 1
             target = out[:, y0 - a : y0 - a + ny].reshape(self.cout, ny * width, copy=False)
             np.matmul(self.matrix, cols, out=target)
-            bias_relu(target, self.bias)
+            np.maximum(target, 0, out=target)
 
 
 class OutputConvLayer:
@@ -122,8 +124,9 @@ class ConvTransposeLayer:
     """ConvTranspose2d(k3, s2, p1, output_padding 1) + bias + ReLU as four sub-pixel GEMMs.
 
     Output (2m+py, 2n+px) reads input (m, n) and, for odd phases, (m+1, ·) / (·, n+1), with zeros
-    past the edge. The operand stacks the input shifted by (1,0), (0,0), (0,1), (1,1), an order
-    in which every phase's taps are one contiguous row range.
+    past the edge. The operand stacks the input shifted by (1,0), then a ones row (for the bias),
+    then the input shifted by (0,0), (0,1), (1,1): an order in which every phase's taps and the
+    ones row are one contiguous row range.
     """
 
     align = 2
@@ -131,19 +134,19 @@ class ConvTransposeLayer:
     def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
         self.cin, self.cout = weight.shape[:2]
         c = self.cin
+        ones = bias[:, None]
 
         def tap(ky: int, kx: int) -> np.ndarray:
             return weight[:, :, ky, kx].T
 
-        # (py, px) -> (operand rows, weight matrix); operand blocks: s10, s00, s01, s11.
-        self.phases = [
-            ((0, 0), slice(c, 2 * c), tap(1, 1)),
-            ((0, 1), slice(c, 3 * c), np.hstack([tap(1, 2), tap(1, 0)])),
-            ((1, 0), slice(0, 2 * c), np.hstack([tap(0, 1), tap(2, 1)])),
-            ((1, 1), slice(0, 4 * c), np.hstack([tap(0, 2), tap(2, 2), tap(2, 0), tap(0, 0)])),
+        # (py, px) -> (operand rows, weight matrix); operand blocks: s10, ones, s00, s01, s11.
+        phases = [
+            ((0, 0), slice(c, 2 * c + 1), [ones, tap(1, 1)]),
+            ((0, 1), slice(c, 3 * c + 1), [ones, tap(1, 2), tap(1, 0)]),
+            ((1, 0), slice(0, 2 * c + 1), [tap(0, 1), ones, tap(2, 1)]),
+            ((1, 1), slice(0, 4 * c + 1), [tap(0, 2), ones, tap(2, 2), tap(2, 0), tap(0, 0)]),
         ]
-        self.phases = [(p, s, np.ascontiguousarray(m, dtype=F32)) for p, s, m in self.phases]
-        self.bias = bias.astype(F32)
+        self.phases = [(p, s, np.hstack(m).astype(F32)) for p, s, m in phases]
 
     def out_size(self, height: int, width: int) -> tuple[int, int]:
         return 2 * height, 2 * width
@@ -156,31 +159,33 @@ class ConvTransposeLayer:
     ) -> None:
         width = src.shape[2]
         m_lo, m_hi = a // 2, b // 2
-        step = rows_per_chunk(width, 4 * self.cin, CHUNK_BYTES)
-        scratch = np.empty(4 * self.cin * width * min(step, m_hi - m_lo), F32)
+        depth = 4 * self.cin + 1
+        step = rows_per_chunk(width, depth, CHUNK_BYTES)
+        scratch = np.empty(depth * width * min(step, m_hi - m_lo), F32)
         result = np.empty(self.cout * width * min(step, m_hi - m_lo), F32)
         for m0 in range(m_lo, m_hi, step):
             ny = min(step, m_hi - m0)
-            operand = flat_view(scratch, 4 * self.cin, ny * width)
+            operand = flat_view(scratch, depth, ny * width)
             self._shifted_inputs(src, src_lo, height, m0, ny, operand)
             band = out[:, 2 * (m0 - m_lo) : 2 * (m0 - m_lo + ny)]
             phases = band.reshape(self.cout, ny, 2, width, 2, copy=False)
             for (py, px), rows, matrix in self.phases:
                 res = flat_view(result, self.cout, ny * width)
                 np.matmul(matrix, operand[rows], out=res)
-                phases[:, :, py, :, px] = res.reshape(self.cout, ny, width)
-            bias_relu(band.reshape(self.cout, -1, copy=False), self.bias)
+                # ReLU fused with the scatter into the interleaved output.
+                np.maximum(res.reshape(self.cout, ny, width), 0, out=phases[:, :, py, :, px])
 
     def _shifted_inputs(
         self, src: np.ndarray, src_lo: int, height: int, m0: int, ny: int, operand: np.ndarray
     ) -> None:
-        width = src.shape[2]
-        view = operand.reshape(4, self.cin, ny, width)
-        below = view[0]
-        view[1] = src[:, m0 - src_lo : m0 - src_lo + ny]
+        width, c = src.shape[2], self.cin
+        below = operand[:c].reshape(c, ny, width)
+        operand[c] = 1
+        here, right, diagonal = operand[c + 1 :].reshape(3, c, ny, width)
+        here[...] = src[:, m0 - src_lo : m0 - src_lo + ny]
         have = min(ny, height - m0 - 1)
         below[:, :have] = src[:, m0 + 1 - src_lo : m0 + 1 - src_lo + have]
         below[:, have:] = 0
-        for shifted, base in ((view[2], view[1]), (view[3], below)):
+        for shifted, base in ((right, here), (diagonal, below)):
             shifted[:, :, : width - 1] = base[:, :, 1:]
             shifted[:, :, width - 1] = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.environment import BuildEnvironment, fingerprint
 from rvwheels.build.modes._roots import root_side
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
@@ -51,6 +51,9 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
             "target": target,
             "exe_wrapper": [target.qemu_in_root, "-L", "/"],
         },
+        fingerprint=fingerprint(
+            "cross", build.executor.root, test.executor.root, target, build.info, test.info
+        ),
         description=f"cross: {cross.binaries['c']} in {distro.pretty_name}, "
         f"Python {build.info.full} → {target.machine}",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.environment import BuildEnvironment, fingerprint
 from rvwheels.build.modes._roots import root_side
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
@@ -31,6 +31,9 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         hints={role: distro.install_command(distro.package(role)) for role in ("c", "fortran")},
         backend_env={},
         cross_file_args=None,
+        fingerprint=fingerprint(
+            "emulated", build.executor.root, test.executor.root, target, build.info, test.info
+        ),
         description=f"emulated: gcc under qemu-user in {distro.pretty_name}, "
         f"Python {build.info.full}",
     )

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from rvwheels.build.environment import BuildEnvironment, Side, probe_python
+from rvwheels.build.environment import BuildEnvironment, Side, fingerprint, probe_python
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.executor import HostExecutor
@@ -46,6 +46,9 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         hints={role: distro.install_command(distro.package(role)) for role in ("c", "fortran")},
         backend_env={},
         cross_file_args=None,
+        fingerprint=fingerprint(
+            "native", info, layout, distro, target, os.environ.get("CC"), os.environ.get("FC")
+        ),
         description=f"native: {distro.pretty_name}, Python {info.full}",
     )
 
