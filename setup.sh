@@ -26,5 +26,12 @@ fi
 .venv/bin/python -m pip install -q "torch==2.13.0" ||
     echo "setup: torch 2.13.0 not installable here; the runtime's torch reference tests will skip"
 
-$SUDO .venv/bin/rvwheels setup
+# Debian's chromium for the eraser page's end-to-end test (Playwright drives it; no download).
+if ! command -v chromium >/dev/null; then
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
+# sudo resets HOME: keep the cache where the user's later `rvwheels build` will look for it.
+$SUDO env RVWHEELS_CACHE="${RVWHEELS_CACHE:-$HOME/.cache/rvwheels}" .venv/bin/rvwheels setup
 echo "setup done: activate with 'source .venv/bin/activate', then 'rvwheels build numpy'"

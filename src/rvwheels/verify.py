@@ -138,7 +138,14 @@ def _install_everything(side: Side, projects, recipes, options, log, progress) -
     venv = make_test_venv(side, options.cache / "work" / "_verify", log=log, timeout=3600)
     index = "file://" + side.executor.inside(options.wheelhouse) + "/simple"
     # Our wheels come from the index alone; test tools (pytest…) from the host-fetched cache.
-    pip_install(venv, projects, links=[], index=index, log=log, timeout=3600)
+    try:
+        pip_install(venv, projects, links=[], index=index, log=log, timeout=3600)
+    except CommandFailed as exc:
+        msg = (
+            f"pip cannot install {', '.join(projects)} from {index} alone (the runtime needs "
+            f"numpy: 'rvwheels build numpy' first); details in {log}"
+        )
+        raise WheelhouseError(msg) from exc
     pip_install(venv, extra, links=[side.wheels_dir], index=None, log=log, timeout=3600)
     progress.finished("venv", "ready")
     return venv

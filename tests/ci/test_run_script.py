@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from rvwheels.paths import cache_dir
 from rvwheels.wheelhouse import Wheelhouse
 
 from ._ci_files import RUN_SCRIPT
@@ -67,28 +66,13 @@ def test_bad_arguments_fail_with_one_line_before_any_work(args, expected):
     assert expected in result.stderr
 
 
-@pytest.fixture
-def private_cache(tmp_path) -> Path:
-    """The real roots, sources and wheels, with this test's own work and log folders: builds of
-    the same package share ~/.cache/rvwheels/work/<package>, so tests running at the same time
-    on this machine would otherwise build in each other's folder."""
-    shared = cache_dir()
-    private = tmp_path / "cache"
-    private.mkdir()
-    for folder in ("roots", "sources", "wheels"):
-        (shared / folder).mkdir(parents=True, exist_ok=True)
-        (private / folder).symlink_to(shared / folder)
-    return private
-
-
 def _index_links(wheelhouse: Path, project: str) -> str:
     return (wheelhouse / "simple" / project / "index.html").read_text()
 
 
 @pytest.mark.integration
-def test_script_makes_the_wheels_a_direct_build_makes(two_level_recipes, private_cache, tmp_path):
+def test_script_makes_the_wheels_a_direct_build_makes(two_level_recipes, tmp_path):
     env = {
-        "RVWHEELS_CACHE": str(private_cache),
         "RECIPES_DIR": str(two_level_recipes),
         "WHEELHOUSE": str(tmp_path / "ci-wheelhouse"),
         "RVWHEELS": f"{sys.executable} -m rvwheels",
@@ -106,6 +90,8 @@ def test_script_makes_the_wheels_a_direct_build_makes(two_level_recipes, private
         "merge",
     ]
     assert "verify: skipped (--no-verify)" in ci.stdout
+    # Level 1 reuses level 0's merged wheel: its record's build key still matches.
+    assert f"{BASE}: up to date — " in ci.stderr
 
     direct_wh = tmp_path / "direct-wheelhouse"
     direct = subprocess.run(
@@ -124,7 +110,6 @@ def test_script_makes_the_wheels_a_direct_build_makes(two_level_recipes, private
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT,
-        env={**os.environ, "RVWHEELS_CACHE": str(private_cache)},
         check=False,
     )
     assert direct.returncode == 0, direct.stderr[-3000:]

@@ -28,6 +28,8 @@ MARGIN = 16
 # factor: on a 120-pixel disc these reach the converged fill to within rounding.
 SWEEPS = 20
 OMEGA = 1.8
+# Above this many regions (a speckled mask) one box around them all is cheaper than merging.
+MAX_REGIONS = 64
 # Levels this small (in pixels) are solved directly by many sweeps from the mean.
 COARSEST_PIXELS = 64
 COARSEST_SWEEPS = 200
@@ -53,7 +55,10 @@ class ClassicalBackend:
         omega: float = OMEGA,
     ) -> None:
         if margin < 1 or sweeps < 1 or not 0 < omega < 2:
-            msg = f"need margin >= 1, sweeps >= 1 and 0 < omega < 2; got {margin}, {sweeps}, {omega}"
+            msg = (
+                f"classical fill needs margin >= 1, sweeps >= 1 and 0 < omega < 2; "
+                f"got {margin}, {sweeps}, {omega}"
+            )
             raise ValueError(msg)
         self._progress = progress
         self._margin = margin
@@ -86,6 +91,9 @@ def region_boxes(hole: np.ndarray, margin: int) -> list[Box]:
     """Boxes around the mask's 8-connected regions grown by ``margin`` (clipped to the image),
     with overlapping boxes merged so that no pixel is solved twice."""
     height, width = hole.shape
+    regions = mask_boxes(hole)
+    if len(regions) > MAX_REGIONS:
+        regions = [_union(regions[0], *regions[1:])]
     grown = [
         Box(
             top=max(b.top - margin, 0),
@@ -93,7 +101,7 @@ def region_boxes(hole: np.ndarray, margin: int) -> list[Box]:
             left=max(b.left - margin, 0),
             right=min(b.right + margin, width),
         )
-        for b in mask_boxes(hole)
+        for b in regions
     ]
     return _merge_overlapping(grown)
 
@@ -118,12 +126,12 @@ def _overlap(a: Box, b: Box) -> bool:
     return a.top < b.bottom and b.top < a.bottom and a.left < b.right and b.left < a.right
 
 
-def _union(a: Box, b: Box) -> Box:
+def _union(*boxes: Box) -> Box:
     return Box(
-        top=min(a.top, b.top),
-        bottom=max(a.bottom, b.bottom),
-        left=min(a.left, b.left),
-        right=max(a.right, b.right),
+        top=min(b.top for b in boxes),
+        bottom=max(b.bottom for b in boxes),
+        left=min(b.left for b in boxes),
+        right=max(b.right for b in boxes),
     )
 
 

@@ -4,6 +4,7 @@
             [--strategy original|resize|crop] [--resize-limit N] [--crop-margin N]
             [--crop-trigger N] [--threads N] [--max-pixels N] [--quiet]
     inpaint convert MODEL -o OUT.npz
+    inpaint serve [--port N] [--model PATH] ...    (the photo eraser: rvwheels_runtime.serve)
 
 Errors are one line on stderr and exit status 1 (2 for bad arguments); no tracebacks.
 """
@@ -138,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args[:1] == ["convert"]:
             return _convert(convert_parser().parse_args(args[1:]))
+        if args[:1] == ["serve"]:
+            from rvwheels_runtime.serve.cli import main as serve_main
+
+            return serve_main(args[1:])
         return _inpaint(inpaint_parser().parse_args(args))
     except USER_ERRORS as err:
         return _fail(str(err))

@@ -23,6 +23,9 @@ class HostSpec:
     apt: tuple[str, ...]
     binfmt_conf: Path
     binfmt_name: str
+    binfmt_magic: str
+    binfmt_mask: str
+    binfmt_flags: str
     roots: tuple[str, ...]
 
 
@@ -32,6 +35,9 @@ def load_host_spec(toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> HostSpec:
         apt=tuple(data["apt"]),
         binfmt_conf=Path(data["binfmt_conf"]),
         binfmt_name=data["binfmt_name"],
+        binfmt_magic=data["binfmt_magic"],
+        binfmt_mask=data["binfmt_mask"],
+        binfmt_flags=data["binfmt_flags"],
         roots=tuple(data["roots"]),
     )
 
@@ -75,8 +81,19 @@ def register_binfmt(spec: HostSpec, *, log: Path) -> None:
     _require_root("register the riscv64 binfmt handler")
     if not (BINFMT_DIR / "register").exists():
         run(["mount", "-t", "binfmt_misc", "binfmt_misc", str(BINFMT_DIR)], log=log)
-    line = spec.binfmt_conf.read_text().strip()
-    (BINFMT_DIR / "register").write_text(line)
+    (BINFMT_DIR / "register").write_text(binfmt_line(spec))
+
+
+def binfmt_line(spec: HostSpec) -> str:
+    """The registration line: the qemu package's own, else one made from host.toml's data."""
+    if spec.binfmt_conf.is_file():
+        return spec.binfmt_conf.read_text().strip()
+    qemu = shutil.which("qemu-riscv64-static")
+    if qemu is None:
+        msg = "qemu-riscv64-static is not installed; rvwheels setup installs qemu-user-static"
+        raise EnvError(msg)
+    fields = ["", spec.binfmt_name, "M", "", spec.binfmt_magic, spec.binfmt_mask, qemu]
+    return ":".join(fields) + ":" + spec.binfmt_flags
 
 
 def _require_root(action: str) -> None:

@@ -1,4 +1,4 @@
-"""Array kernels: reflect padding of row bands, per-chunk im2col, fused bias and activations.
+"""Array kernels: reflect padding of row bands, per-chunk im2col, bias + sigmoid.
 
 Feature maps are float32 ``(C, rows, W)`` C-contiguous arrays. A "band" holds the absolute rows
 ``[band_lo, band_lo + rows)`` of a map of ``height`` rows; reflection at the map's top and bottom
@@ -61,12 +61,6 @@ def taps_matrix(weight: np.ndarray) -> np.ndarray:
     """(Cout, Cin, k, k) conv weight as the (Cout, k*k*Cin) matrix matching ``im2col``'s rows."""
     cout = weight.shape[0]
     return np.ascontiguousarray(weight.transpose(0, 2, 3, 1).reshape(cout, -1), dtype=F32)
-
-
-def bias_relu(x: np.ndarray, bias: np.ndarray) -> None:
-    """In place: x = max(x + bias, 0), bias per channel (first axis of a 2-D x)."""
-    np.add(x, bias[:, None], out=x)
-    np.maximum(x, 0, out=x)
 
 
 def bias_sigmoid(x: np.ndarray, bias: np.ndarray) -> None:

@@ -52,7 +52,12 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
             "exe_wrapper": [target.qemu_in_root, "-L", "/"],
         },
         fingerprint=fingerprint(
-            "cross", build.executor.root, test.executor.root, target, build.info, test.info
+            "cross",
+            build.executor.root.name,
+            test.executor.root.name,
+            target,
+            build.info,
+            test.info,
         ),
         description=f"cross: {cross.binaries['c']} in {distro.pretty_name}, "
         f"Python {build.info.full} → {target.machine}",

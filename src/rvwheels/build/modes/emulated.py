@@ -32,7 +32,12 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         backend_env={},
         cross_file_args=None,
         fingerprint=fingerprint(
-            "emulated", build.executor.root, test.executor.root, target, build.info, test.info
+            "emulated",
+            build.executor.root.name,
+            test.executor.root.name,
+            target,
+            build.info,
+            test.info,
         ),
         description=f"emulated: gcc under qemu-user in {distro.pretty_name}, "
         f"Python {build.info.full}",
