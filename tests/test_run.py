@@ -33,3 +33,26 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
 def test_a_missing_program_is_an_environment_error():
     with pytest.raises(EnvError, match="rvwheels setup"):
         run(["rvw-no-such-program"])
+
+
+def test_terminate_all_kills_commands_running_in_other_threads(tmp_path):
+    import threading
+
+    from rvwheels.run import terminate_all
+
+    errors = []
+
+    def build():
+        try:
+            run(["sh", "-c", "sleep 60"], log=tmp_path / "x.log")
+        except CommandFailed as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=build)
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.5)
+    terminate_all()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and time.monotonic() - started < 10
+    assert errors and errors[0].returncode == -9

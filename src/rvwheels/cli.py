@@ -177,15 +177,12 @@ def _options(**kwargs) -> BuildOptions:
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("interrupted; the wheelhouse was left as it was", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted; the wheelhouse was left as it was", err=True)
-        sys.exit(130)
     except RvwheelsError as exc:
         click.echo(f"error: {exc.message.splitlines()[0]}", err=True)
         sys.exit(exc.exit_code)

@@ -13,12 +13,17 @@ import shlex
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rvwheels.errors import CommandFailed, EnvError
 
 TAIL_LINES = 25
+# Process groups started by run() and still alive. Builds run in worker threads, where Ctrl-C
+# never arrives; the main thread calls terminate_all() so no build outlives an interrupt.
+_live: set[int] = set()
+_live_lock = threading.Lock()
 
 
 def run(
@@ -51,7 +56,13 @@ def run(
             text=True,
             start_new_session=True,
         )
-        out, err = _wait(proc, timeout, args, log)
+        with _live_lock:
+            _live.add(proc.pid)
+        try:
+            out, err = _wait(proc, timeout, args, log)
+        finally:
+            with _live_lock:
+                _live.discard(proc.pid)
     finally:
         if sink is not None:
             sink.close()
@@ -64,6 +75,15 @@ def run(
             log_path=str(log) if log else None,
         )
     return out or ""
+
+
+def terminate_all() -> None:
+    """Kill every process group that run() started and that is still running."""
+    with _live_lock:
+        groups = list(_live)
+    for pid in groups:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def _resolve(program: str, env: Mapping[str, str] | None) -> str:

@@ -18,6 +18,7 @@ from rvwheels.locks import exclusive
 from rvwheels.progress import Progress, format_seconds, log_path
 from rvwheels.recipe.graph import dependency_closure
 from rvwheels.recipe.spec import Recipe
+from rvwheels.run import terminate_all
 from rvwheels.wheelhouse import Wheelhouse
 
 LOG_TAIL = 15
@@ -65,7 +66,12 @@ def build_all(
                 running[future] = name
             if not running:
                 continue
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            try:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                terminate_all()
+                raise
             for future in finished:
                 name = running.pop(future)
                 outcomes[name] = future.result()

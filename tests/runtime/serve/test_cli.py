@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -64,3 +68,19 @@ def test_bad_numbers_are_usage_errors(bad, capsys):
     with pytest.raises(SystemExit) as stop:
         serve_parser().parse_args(bad)
     assert stop.value.code == 2
+
+
+def test_sigterm_stops_the_server_and_removes_its_temporary_directory(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    command = [sys.executable, "-m", "rvwheels_runtime.serve", "--port", "0", "--quiet"]
+    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert "open http://127.0.0.1:" in server.stderr.readline()
+        assert len(list(tmp_path.glob("rvwheels-eraser-*"))) == 1
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(WAIT) == 0
+    finally:
+        server.kill()
+        server.wait()
+        server.stderr.close()
+    assert not list(tmp_path.glob("rvwheels-eraser-*"))

@@ -83,10 +83,12 @@ class ResnetBlocks:
         self.local = local
         self.rfft2, self.irfft2 = rfft2, irfft2
 
-    def run(self, x: np.ndarray, report: Callable[[int, int], None]) -> np.ndarray:
-        """block_n(…block_1(x)), each block x + FFC2(FFC1(x)); returns a (C, h, w) view."""
-        state, inner = PaddedMap(*x.shape), PaddedMap(*x.shape)
-        state.interior[...] = x
+    def run(self, state: PaddedMap, report: Callable[[int, int], None]) -> np.ndarray:
+        """state ← block_n(…block_1(state)), each block x + FFC2(FFC1(x)); returns the interior.
+
+        Only the interior of ``state`` needs to be filled on entry.
+        """
+        inner = PaddedMap(state.channels, state.height, state.width)
         state.refresh_padding()
         for index, (first, second) in enumerate(self.blocks):
             self._ffc(first, state, inner, accumulate=False)

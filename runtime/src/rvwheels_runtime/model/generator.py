@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from rvwheels_runtime.model.blocks import ResnetBlocks
+from rvwheels_runtime.model.blocks import PaddedMap, ResnetBlocks
 from rvwheels_runtime.model.config import LamaConfig, config_from_weights
 from rvwheels_runtime.model.fold import block_ffcs, decoder_layers, encoder_layers
 from rvwheels_runtime.model.kernels import F32
@@ -72,15 +72,11 @@ class LamaGenerator:
         strip = self._strip(width)
         scale = self.config.scale
         with blas_threads(self.threads):
-            bottleneck = np.empty((self.config.width, height // scale, width // scale), F32)
-            stream_into(
-                chain(self._encoder, x),
-                bottleneck,
-                max(1, strip // scale),
-                self._reporter("encoder"),
-            )
-            features = self._blocks.run(bottleneck, self._reporter("blocks"))
-            del bottleneck
+            state = PaddedMap(self.config.width, height // scale, width // scale)
+            encoder = chain(self._encoder, x)
+            stream_into(encoder, state.interior, max(1, strip // scale), self._reporter("encoder"))
+            del encoder
+            features = self._blocks.run(state, self._reporter("blocks"))
             out = np.empty((self.config.out_channels, height, width), F32)
             stream_into(chain(self._decoder, features), out, strip, self._reporter("decoder"))
         return out

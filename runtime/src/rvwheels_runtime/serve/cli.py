@@ -10,6 +10,7 @@ Without ``--model`` the classical harmonic fill runs (no download); with it, big
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -144,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eraser (there is no login)",
             file=sys.stderr,
         )
+    # ``kill`` stops the server as Ctrl+C does, so its temporary directory is removed.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -151,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         server.close()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _fail(message: str) -> int:

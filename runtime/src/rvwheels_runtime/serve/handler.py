@@ -97,8 +97,10 @@ class EraserHandler(BaseHTTPRequestHandler):
             get[path]()
         elif method == "POST" and path in post:
             post[path]()
+        elif method == "GET" and job and job["result"]:
+            self._job_result(job["id"])
         elif method == "GET" and job:
-            self._job_result(job["id"]) if job["result"] else self._job_status(job["id"])
+            self._job_status(job["id"])
         elif method == "GET" and path in self.server.static:
             content_type, body = self.server.static[path]
             self._send(200, body, content_type)
