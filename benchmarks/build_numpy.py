@@ -25,7 +25,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "src"))
 
 from rvwheels.build.environment import probe_python  # noqa: E402
-from rvwheels.build.package import _unpack  # noqa: E402
+from rvwheels.build.package import BUILD_TOOLS, _unpack  # noqa: E402
 from rvwheels.environment.executor import RootExecutor  # noqa: E402
 from rvwheels.environment.roots import ensure_root, load_root_spec  # noqa: E402
 from rvwheels.fetch import fetch_source, fetch_wheels, manylinux_platforms, read_build_requires  # noqa: E402
@@ -44,8 +44,9 @@ def native_x86_64(recipe, work: Path, log: Path) -> float:
     wheels = cache / "wheels"
     ex = RootExecutor(root=root, binds={work: "/rvw/work"}, ro_binds={wheels: "/rvw/cache"})
     info = probe_python(ex, "python3", log=log)
+    requirements = [*BUILD_TOOLS, *read_build_requires(sdist)]
     fetch_wheels(
-        ["build", *read_build_requires(sdist)],
+        requirements,
         wheels / info.wheel_cache_key,
         python_version=info.version,
         platforms=manylinux_platforms("x86_64", info.glibc, (2, 5)),
@@ -59,8 +60,7 @@ def native_x86_64(recipe, work: Path, log: Path) -> float:
             "--no-index",
             "--find-links",
             f"/rvw/cache/{info.wheel_cache_key}",
-            "build",
-            *read_build_requires(sdist),
+            *requirements,
         ],
         log=log,
     )

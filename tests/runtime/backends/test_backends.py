@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from rvwheels_runtime.backends.contract import masked_input
 from rvwheels_runtime.model.config import LamaConfig
 from rvwheels_runtime.model.layout import random_weights
 from rvwheels_runtime.weights import WeightsError, save_npz
+
+from .._reference import load_torch_lama
 
 SMALL = LamaConfig(ngf=8, n_downsampling=3, n_blocks=2)
 jit_deprecated = pytest.mark.filterwarnings("ignore:`torch.jit.*:DeprecationWarning")
@@ -32,20 +33,9 @@ def scene() -> tuple[np.ndarray, np.ndarray]:
     return image, mask
 
 
-def _reference_module():
-    if "torch_lama" in sys.modules:
-        return sys.modules["torch_lama"]
-    path = Path(__file__).resolve().parents[1] / "torch_lama.py"
-    spec = importlib.util.spec_from_file_location("torch_lama", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["torch_lama"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _reference_inpaint(weights, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The contract written out by hand around the independent torch generator."""
-    torch_lama = _reference_module()
+    torch_lama = load_torch_lama()
     model = torch_lama.torch_lama_from_weights(
         weights, ngf=SMALL.ngf, n_downsampling=SMALL.n_downsampling, n_blocks=SMALL.n_blocks
     )
@@ -92,7 +82,7 @@ def test_torch_backend_on_weights_matches_the_reference(weights, scene) -> None:
 @jit_deprecated
 def test_torch_backend_runs_an_iopaint_style_torchscript(tmp_path: Path, weights, scene) -> None:
     torch = pytest.importorskip("torch")
-    torch_lama = _reference_module()
+    torch_lama = load_torch_lama()
     generator = torch_lama.torch_lama_from_weights(
         weights, ngf=SMALL.ngf, n_downsampling=SMALL.n_downsampling, n_blocks=SMALL.n_blocks
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import zipfile
 from pathlib import Path
 
@@ -13,23 +11,13 @@ import pytest
 from rvwheels_runtime.model.config import LamaConfig
 from rvwheels_runtime.weights import WeightsError, load_weights
 
+from .._reference import load_torch_lama
+
 torch = pytest.importorskip("torch")
 try:
     import omegaconf
 except ImportError:
     omegaconf = None
-
-
-def _reference_module():
-    """tests/runtime/torch_lama.py, the independent torch generator, whatever sys.path is."""
-    if "torch_lama" in sys.modules:
-        return sys.modules["torch_lama"]
-    path = Path(__file__).resolve().parents[1] / "torch_lama.py"
-    spec = importlib.util.spec_from_file_location("torch_lama", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["torch_lama"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 SMALL = LamaConfig(ngf=8, n_downsampling=2, n_blocks=2)
@@ -39,7 +27,7 @@ jit_deprecated = pytest.mark.filterwarnings("ignore:`torch.jit.*:DeprecationWarn
 
 def _generator(config: LamaConfig = SMALL, seed: int = 0):
     torch.manual_seed(seed)
-    model = _reference_module().TorchLama(
+    model = load_torch_lama().TorchLama(
         ngf=config.ngf, n_downsampling=config.n_downsampling, n_blocks=config.n_blocks
     )
     with torch.no_grad():  # random BatchNorm statistics, so every tensor is distinct
