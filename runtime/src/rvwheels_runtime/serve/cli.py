@@ -133,6 +133,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"cannot listen on {args.host}:{args.port}: {err.strerror or err}; "
             "pick another --port (0 picks a free one)"
         )
+    # ``kill`` stops the server as Ctrl+C does, so its temporary directory is removed. The
+    # handler is in place before the "ready" line, and that line is inside the try: whoever
+    # reads it may send SIGTERM at once.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _announce(server, args, started)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print(f"{PROG}: stopped", file=sys.stderr)
+    finally:
+        server.close()
+    return 0
+
+
+def _announce(server, args: argparse.Namespace, started: float) -> None:
     print(
         f"{PROG}: {server.model.name} ready in {time.monotonic() - started:.1f}s; "
         f"open {server.url}  (Ctrl+C stops)",
@@ -145,15 +160,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eraser (there is no login)",
             file=sys.stderr,
         )
-    # ``kill`` stops the server as Ctrl+C does, so its temporary directory is removed.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print(f"{PROG}: stopped", file=sys.stderr)
-    finally:
-        server.close()
-    return 0
 
 
 def _interrupt(signum: int, frame: object) -> None:
