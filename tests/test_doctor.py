@@ -7,8 +7,14 @@ from rvwheels.doctor import Check, run_checks
 
 
 def test_missing_roots_are_reported_with_the_fix(tmp_path):
-    options = resolve_options(mode="cross", wheelhouse=None, jobs=1, recipes_dir=None,
-                              env={"RVWHEELS_CACHE": str(tmp_path)}, machine="x86_64")
+    options = resolve_options(
+        mode="cross",
+        wheelhouse=None,
+        jobs=1,
+        recipes_dir=None,
+        env={"RVWHEELS_CACHE": str(tmp_path)},
+        machine="x86_64",
+    )
     checks = {c.name: c for c in run_checks(options)}
     assert not checks["root cross"].ok and not checks["root target"].ok
     assert "rvwheels setup" in checks["root cross"].line()

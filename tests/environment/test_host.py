@@ -9,9 +9,11 @@ import pytest
 from rvwheels.environment.host import binfmt_line, load_host_spec
 
 
-@pytest.mark.skipif(not Path("/usr/lib/binfmt.d/qemu-riscv64.conf").is_file()
-                    or shutil.which("qemu-riscv64-static") is None,
-                    reason="needs Debian's qemu-user-static (rvwheels setup installs it)")
+@pytest.mark.skipif(
+    not Path("/usr/lib/binfmt.d/qemu-riscv64.conf").is_file()
+    or shutil.which("qemu-riscv64-static") is None,
+    reason="needs Debian's qemu-user-static (rvwheels setup installs it)",
+)
 def test_fallback_registration_matches_the_qemu_packages_magic_and_mask():
     spec = load_host_spec()
     packaged = binfmt_line(spec).split(":")
