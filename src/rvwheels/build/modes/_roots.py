@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from rvwheels.build.environment import Side, probe_python
+from rvwheels.build.environment import Side, fingerprint, probe_python
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.executor import RootExecutor
 from rvwheels.environment.roots import ensure_root, load_root_spec
@@ -49,3 +49,10 @@ def _which_qemu(target: Target) -> str:
         msg = f"{target.qemu} is not installed; run 'rvwheels setup' (it installs qemu-user-static)"
         raise EnvError(msg)
     return found
+
+
+def roots_fingerprint(mode: str, build: Side, test: Side, target: Target) -> str:
+    """Roots count by their key (in their folder name), not their path: CI jobs with other
+    cache folders still agree on what is up to date."""
+    roots = [side.executor.root.name for side in (build, test)]  # type: ignore[attr-defined]
+    return fingerprint(mode, *roots, target, build.info, test.info)

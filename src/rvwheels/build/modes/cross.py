@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rvwheels.build.environment import BuildEnvironment, fingerprint
-from rvwheels.build.modes._roots import root_side
+from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.modes._roots import root_side, roots_fingerprint
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import Layout
@@ -51,14 +51,7 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
             "target": target,
             "exe_wrapper": [target.qemu_in_root, "-L", "/"],
         },
-        fingerprint=fingerprint(
-            "cross",
-            build.executor.root.name,
-            test.executor.root.name,
-            target,
-            build.info,
-            test.info,
-        ),
+        fingerprint=roots_fingerprint("cross", build, test, target),
         description=f"cross: {cross.binaries['c']} in {distro.pretty_name}, "
         f"Python {build.info.full} → {target.machine}",
     )

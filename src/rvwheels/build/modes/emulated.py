@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rvwheels.build.environment import BuildEnvironment, fingerprint
-from rvwheels.build.modes._roots import root_side
+from rvwheels.build.environment import BuildEnvironment
+from rvwheels.build.modes._roots import root_side, roots_fingerprint
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import discover_layout
@@ -31,14 +31,7 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         hints={role: distro.install_command(distro.package(role)) for role in ("c", "fortran")},
         backend_env={},
         cross_file_args=None,
-        fingerprint=fingerprint(
-            "emulated",
-            build.executor.root.name,
-            test.executor.root.name,
-            target,
-            build.info,
-            test.info,
-        ),
+        fingerprint=roots_fingerprint("emulated", build, test, target),
         description=f"emulated: gcc under qemu-user in {distro.pretty_name}, "
         f"Python {build.info.full}",
     )
