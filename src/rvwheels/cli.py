@@ -45,13 +45,44 @@ def cli() -> None:
 @click.option("--jobs", "-j", default=1, show_default=True, help="Packages built at once.")
 @click.option("--no-test", is_flag=True, help="Skip the tests after build (not recommended).")
 @click.option("--force", is_flag=True, help="Rebuild even if the wheelhouse is up to date.")
+@click.option(
+    "--python",
+    "pythons",
+    metavar="VERSIONS",
+    help="Target Pythons, e.g. 3.11,3.13: one wheel per version (default: the roots' 3.13).",
+)
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="RECIPE=VARIANT",
+    help="Pick a recipe's build variant, e.g. openblas=C910V (see 'rvwheels show RECIPE').",
+)
 @recipes_option
-def build(packages, build_all_recipes, mode, wheelhouse, jobs, no_test, force, recipes_dir) -> None:
+def build(
+    packages,
+    build_all_recipes,
+    mode,
+    wheelhouse,
+    jobs,
+    no_test,
+    force,
+    pythons,
+    variants,
+    recipes_dir,
+) -> None:
     """Build PACKAGES (and the recipes they need) into the wheelhouse."""
     from rvwheels.commands import run_build
 
     options = resolve_options(
-        mode=mode, wheelhouse=wheelhouse, jobs=jobs, recipes_dir=recipes_dir, run_tests=not no_test
+        mode=mode,
+        wheelhouse=wheelhouse,
+        jobs=jobs,
+        recipes_dir=recipes_dir,
+        run_tests=not no_test,
+        force=force,
+        pythons=pythons,
+        variants=variants,
     )
     ok = run_build(options, list(packages), all_recipes=build_all_recipes)
     if not ok:
@@ -101,8 +132,14 @@ def doctor(mode) -> None:
 @click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mask", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--threads", default=2, show_default=True, help="Threads for LaMa inference.")
+@click.option(
+    "--python",
+    "python",
+    metavar="VERSION",
+    help="Verify the wheels of this target Python, e.g. 3.11 (default: the roots' 3.13).",
+)
 @recipes_option
-def verify(wheelhouse, mode, model, image, mask, threads, recipes_dir) -> None:
+def verify(wheelhouse, mode, model, image, mask, threads, python, recipes_dir) -> None:
     """Install the wheelhouse into a fresh riscv64 venv, run each wheel's recipe tests and a
     LaMa inference on them, and report."""
     from rvwheels.errors import ConfigurationError
@@ -116,7 +153,7 @@ def verify(wheelhouse, mode, model, image, mask, threads, recipes_dir) -> None:
     progress = Progress()
     try:
         report = run_verify(
-            _options(wheelhouse=wheelhouse, mode=mode, recipes_dir=recipes_dir),
+            _options(wheelhouse=wheelhouse, mode=mode, recipes_dir=recipes_dir, pythons=python),
             model=model,
             image=image,
             mask=mask,

@@ -15,7 +15,7 @@ from rvwheels.recipe.loader import find_recipe, load_recipes
 
 
 def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) -> bool:
-    from rvwheels.build.modes import prepare_environment
+    from rvwheels.build.modes import Environments
     from rvwheels.build.scheduler import build_all, log_tail
     from rvwheels.recipe.graph import build_order
 
@@ -27,12 +27,17 @@ def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) 
     order = build_order(requested, recipes)  # unknown names fail here, before any work
     progress = Progress()
     started = time.monotonic()
+    outcomes = []
     try:
         env_log = log_path(options.logs_dir, "_environment")
-        progress.info(f"preparing the {options.mode} environment (log: {env_log})")
-        env = prepare_environment(options, log=env_log)
-        progress.info(f"{env.description}; building {', '.join(order)} with {options.jobs} job(s)")
-        outcomes = build_all(requested, recipes, env, options, progress)
+        for python in options.pythons or (None,):
+            progress.info(f"preparing the {options.mode} environment (log: {env_log})")
+            environments = Environments(options, python=python, log=env_log)
+            env = environments.default()
+            progress.info(
+                f"{env.description}; building {', '.join(order)} with {options.jobs} job(s)"
+            )
+            outcomes += build_all(requested, recipes, environments, options, progress)
     finally:
         progress.close()
     click.echo(f"\n{'package':<24} {'result':<8} {'time':>8}  wheel / error", err=True)

@@ -12,6 +12,8 @@ from rvwheels.build.options import BuildOptions
 from rvwheels.environment.executor import HostExecutor, RootExecutor
 from rvwheels.environment.host import binfmt_registered, load_host_spec
 from rvwheels.environment.pkgconfig import discover_layout
+from rvwheels.environment.pythons import available_python_versions, load_python_spec, python_dir
+from rvwheels.environment.pythons import is_ready as is_python_built
 from rvwheels.environment.roots import is_ready, load_root_spec, root_path
 from rvwheels.environment.target import load_target
 from rvwheels.errors import CommandFailed
@@ -35,7 +37,24 @@ class Check:
 def run_checks(options: BuildOptions) -> list[Check]:
     if options.mode == "native":
         return list(_native_checks(options))
-    return list(_host_checks(options)) + list(_root_checks(options))
+    return [*_host_checks(options), *_root_checks(options), *_python_checks(options)]
+
+
+def _python_checks(options: BuildOptions) -> Iterator[Check]:
+    """The target Pythons of cross and emulated builds: the roots' own (see the root checks)
+    and each one toolchain/pythons/ can build, built already or made on first use."""
+    for version in available_python_versions(options.toolchain_dir):
+        spec = load_python_spec(version, options.toolchain_dir)
+        folder = python_dir(spec, options.cache)
+        built = is_python_built(folder)
+        detail = f"CPython {spec.release} ({'built: ' if built else 'not built yet: '}{folder})"
+        yield Check(
+            name=f"python {version}",
+            ok=True,
+            detail=f"{detail}; use --python {version} (built on first use, ~10 min)"
+            if not built
+            else detail,
+        )
 
 
 def _host_checks(options: BuildOptions) -> Iterator[Check]:

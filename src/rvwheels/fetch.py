@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rvwheels.errors import CommandFailed, FetchError
 from rvwheels.locks import exclusive
-from rvwheels.recipe.spec import Recipe
+from rvwheels.recipe.spec import Recipe, SourceSpec
 from rvwheels.run import run
 
 CHUNK = 1 << 20
@@ -29,29 +29,34 @@ LEGACY_BUILD_REQUIRES = ("setuptools>=40.8.0",)
 
 def fetch_source(recipe: Recipe, cache: Path) -> Path:
     """Return the recipe's source (a cached, hash-checked archive, or its local folder)."""
-    src = recipe.source
-    if src.path is not None:
-        return src.path
+    if recipe.source.path is not None:
+        return recipe.source.path
+    return fetch_file(recipe, recipe.source, cache)
+
+
+def fetch_file(recipe: Recipe, src: SourceSpec, cache: Path, *, key: str = "source.sha256") -> Path:
+    """Download ``src`` (a url with its sha256) into the cache once; check it every time.
+    ``key`` names where the recipe states the hash, for the error message."""
     assert src.url is not None and src.sha256 is not None
     dest = cache / "sources" / src.sha256 / src.filename
     if dest.is_file() and sha256_of(dest) == src.sha256:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
-    _download(src.url, partial, recipe.name)
+    download(src.url, partial, recipe.name)
     actual = sha256_of(partial)
     if actual != src.sha256:
         partial.unlink()
         msg = (
             f"{recipe.name}: sha256 of {src.filename} is {actual}, but {recipe.path} says "
-            f"{src.sha256}; if the new file is trusted, put its hash in source.sha256"
+            f"{src.sha256}; if the new file is trusted, put its hash in {key}"
         )
         raise FetchError(msg)
     partial.replace(dest)
     return dest
 
 
-def _download(url: str, dest: Path, name: str) -> None:
+def download(url: str, dest: Path, name: str) -> None:
     try:
         with urllib.request.urlopen(url, timeout=120) as response, dest.open("wb") as out:
             shutil.copyfileobj(response, out, CHUNK)

@@ -4,14 +4,29 @@ inside the build environment's root (Debian's absolute /etc/alternatives links i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rvwheels.build.environment import Side
 from rvwheels.errors import CommandFailed, RepairError
 
 
-def repair_wheel(wheel: Path, out_dir: Path, *, side: Side, venv_bin: str, log: Path) -> Path:
+def repair_wheel(
+    wheel: Path,
+    out_dir: Path,
+    *,
+    side: Side,
+    venv_bin: str,
+    log: Path,
+    library_dirs: Sequence[str] = (),
+) -> Path:
+    """``library_dirs``: where else to look for needed libraries (those of library recipes,
+    e.g. OpenBLAS unpacked in the target site), as the build side sees them."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"}
+    if library_dirs:
+        # auditwheel's lddtree searches LD_LIBRARY_PATH first, as the dynamic loader would.
+        env["LD_LIBRARY_PATH"] = ":".join(library_dirs)
     try:
         side.executor.run(
             [
@@ -23,7 +38,7 @@ def repair_wheel(wheel: Path, out_dir: Path, *, side: Side, venv_bin: str, log: 
                 side.executor.inside(out_dir),
                 side.executor.inside(wheel),
             ],
-            env={"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"},
+            env=env,
             log=log,
         )
     except CommandFailed as exc:

@@ -22,7 +22,13 @@ from packaging.utils import parse_wheel_filename
 from rvwheels import paths
 from rvwheels.build.environment import Side
 from rvwheels.build.options import BuildOptions
-from rvwheels.build.wheeltest import TestVenv, make_test_venv, pip_install, run_recipe_checks
+from rvwheels.build.wheeltest import (
+    PIP_FLOOR,
+    TestVenv,
+    make_test_venv,
+    pip_install,
+    run_recipe_checks,
+)
 from rvwheels.errors import CommandFailed, WheelhouseError
 from rvwheels.fetch import fetch_wheels
 from rvwheels.progress import Progress, log_path
@@ -40,6 +46,11 @@ TINY_LAMA = (
     "r['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
     "print(json.dumps(r))"
 )
+# The same tiny model through the runtime's torch backend, against its NumPy backend.
+TINY_LAMA_TORCH = (
+    "import json; from rvwheels_runtime.tiny import run_tiny_torch_check; "
+    "print(json.dumps(run_tiny_torch_check(threads={threads})))"
+)
 
 
 @dataclass(kw_only=True)
@@ -55,10 +66,12 @@ class Report:
     environment: str = ""
     wheels: list[WheelResult] = field(default_factory=list)
     lama: dict[str, object] = field(default_factory=dict)
+    lama_torch: dict[str, object] = field(default_factory=dict)  # when torch is in the wheelhouse
 
     @property
     def ok(self) -> bool:
-        return all(w.ok for w in self.wheels) and bool(self.lama.get("ok"))
+        torch_ok = not self.lama_torch or bool(self.lama_torch.get("ok"))
+        return all(w.ok for w in self.wheels) and bool(self.lama.get("ok")) and torch_ok
 
 
 def verify(
@@ -82,18 +95,31 @@ def verify(
     side = prepare_test_side(options, log=log)
     report = Report(environment=f"Python {side.info.full} on {side.info.machine}")
     recipes = load_recipes(options.recipes_dir)
-    projects = sorted({parse_wheel_filename(w.name)[0] for w in wheelhouse.wheels()})
+    wheels = [w for w in wheelhouse.wheels() if _fits(w, side)]
+    projects = sorted({parse_wheel_filename(w.name)[0] for w in wheels})
     deadline = time.monotonic() + VERIFY_TIMEOUT
     venv = _install_everything(side, projects, recipes, options, log, progress)
-    for wheel in wheelhouse.wheels():
+    for wheel in wheels:
         report.wheels.append(_check_wheel(wheel, recipes, venv, log, deadline, progress))
     progress.state("lama", "running", "tiny LaMa on NumPy" if model is None else str(model))
     report.lama = _run_lama(venv, model, image, mask, threads, log)
     progress.finished("lama", "ok" if report.lama.get("ok") else "FAILED")
+    if "torch" in projects and model is None:
+        progress.state("lama-torch", "running", "tiny LaMa on the torch backend vs NumPy")
+        report.lama_torch = _run_tiny_on_torch(venv, threads, log)
+        progress.finished("lama-torch", "ok" if report.lama_torch.get("ok") else "FAILED")
     (options.wheelhouse / "verify-report.json").write_text(
         json.dumps(asdict(report) | {"ok": report.ok}, indent=1)
     )
     return report
+
+
+def _fits(wheel: Path, side: Side) -> bool:
+    """Wheels for this side's Python (cp311…) or for any (py3-none): a wheelhouse may hold
+    several Pythons' wheels of a project."""
+    python = f"cp{side.info.version.replace('.', '')}"
+    tags = parse_wheel_filename(wheel.name)[3]
+    return any(t.interpreter == python or t.abi == "none" for t in tags)
 
 
 def _publish_runtime(wheelhouse: Wheelhouse, log: Path) -> None:
@@ -129,7 +155,7 @@ def _install_everything(side: Side, projects, recipes, options, log, progress) -
     )
     progress.state("venv", "installing", f"{len(projects)} projects from the wheelhouse index")
     fetch_wheels(
-        extra,
+        [PIP_FLOOR, *extra],
         side.wheels_dir,
         python_version=side.info.version,
         platforms=side.pip_platforms,
@@ -185,6 +211,20 @@ def _run_lama(venv: TestVenv, model, image, mask, threads: int, log: Path) -> di
         return {"ok": False, "error": exc.message.splitlines()[0]}
 
 
+def _run_tiny_on_torch(venv: TestVenv, threads: int, log: Path) -> dict[str, object]:
+    ex = venv.side.executor
+    try:
+        out = ex.run(
+            [venv.python, "-c", TINY_LAMA_TORCH.format(threads=threads)],
+            cwd=venv.cwd,
+            capture=True,
+            log=log,
+        )
+    except CommandFailed as exc:
+        return {"ok": False, "error": exc.message.splitlines()[0]}
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def _run_real_model(venv: TestVenv, model: Path, image, mask, threads: int, log: Path):
     ex = venv.side.executor
     # Inputs are copied next to the venv: the only host folder the environment can see.
@@ -225,4 +265,13 @@ def print_report(report: Report, stream=sys.stdout) -> None:
         )
     else:
         print(f"  {'OK    ' if lama.get('ok') else 'FAILED'} LaMa: {lama}", file=stream)
+    torch = report.lama_torch
+    if "max_abs_diff" in torch:
+        print(
+            f"  {'OK    ' if torch['ok'] else 'FAILED'} LaMa tiny on torch {torch['torch']}: "
+            f"{torch['seconds']:.2f} s, max abs diff to NumPy {torch['max_abs_diff']:.2e}",
+            file=stream,
+        )
+    elif torch:
+        print(f"  FAILED LaMa tiny on torch: {torch}", file=stream)
     print(f"verify: {'passed' if report.ok else 'FAILED'}", file=stream)

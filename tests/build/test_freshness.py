@@ -42,3 +42,15 @@ def test_key_changes_with_recipe_environment_and_dependencies(tmp_path):
     with_dep = build_key(recipe(tmp_path), env, [dep])
     dep.write_bytes(b"v2")
     assert with_dep != base and build_key(recipe(tmp_path), env, [dep]) != with_dep
+    assert build_key(recipe(tmp_path), env, [], variant="C910V") != base
+
+
+def test_a_make_library_keeps_its_key_across_pythons(tmp_path):
+    from dataclasses import replace
+
+    base = recipe(tmp_path)
+    make = replace(base, build=replace(base.build, backend="make"))
+    py311 = SimpleNamespace(fingerprint="cp311", machine_fingerprint="roots")
+    py313 = SimpleNamespace(fingerprint="cp313", machine_fingerprint="roots")
+    assert build_key(make, py311, []) == build_key(make, py313, [])
+    assert build_key(base, py311, []) != build_key(base, py313, [])

@@ -42,3 +42,36 @@ def test_environment_sets_cache_and_mode(tmp_path):
 def test_bad_options_are_configuration_errors(mode, jobs, text):
     with pytest.raises(ConfigurationError, match=text):
         resolve_options(mode=mode, wheelhouse=None, jobs=jobs, recipes_dir=None, env={})
+
+
+def test_pythons_and_variants_are_parsed_once():
+    opts = resolve_options(
+        mode="cross",
+        wheelhouse=None,
+        jobs=1,
+        recipes_dir=None,
+        pythons="3.11, 3.13,3.11",
+        variants=("OpenBLAS=C910V",),
+        env={},
+        machine="x86_64",
+    )
+    assert opts.pythons == ("3.11", "3.13")
+    assert opts.variants == {"openblas": "C910V"}
+
+
+@pytest.mark.parametrize(
+    ("pythons", "variants", "text"),
+    [("3.11,py3", (), "'py3' is not a Python version"), (None, ("openblas",), "RECIPE=VARIANT")],
+)
+def test_bad_pythons_and_variants_say_how_to_write_them(pythons, variants, text):
+    with pytest.raises(ConfigurationError, match=text):
+        resolve_options(
+            mode="cross",
+            wheelhouse=None,
+            jobs=1,
+            recipes_dir=None,
+            pythons=pythons,
+            variants=variants,
+            env={},
+            machine="x86_64",
+        )

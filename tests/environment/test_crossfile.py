@@ -28,3 +28,14 @@ def test_cross_file_has_compilers_wrapper_and_recipe_properties():
     assert ini["properties"]["flag"] == "true" and ini["properties"]["n"] == "3"
     assert ini["properties"]["dirs"] == "['/a', '/b\\'c']"
     assert ini["properties"]["pkg_config_libdir"].startswith("['/rvw/work/numpy/pkgconfig'")
+
+
+def test_a_compiler_cache_goes_in_front_of_c_and_cpp_but_not_fortran():
+    text = render_cross_file(
+        load_target(), properties={}, pkgconfig_libdir=[], exe_wrapper=["q"], launcher="ccache"
+    )
+    ini = configparser.ConfigParser()
+    ini.read_string(text)
+    assert ini["binaries"]["c"] == "['ccache', 'riscv64-linux-gnu-gcc']"
+    assert ini["binaries"]["cpp"] == "['ccache', 'riscv64-linux-gnu-g++']"
+    assert ini["binaries"]["fortran"] == "'riscv64-linux-gnu-gfortran'"

@@ -189,7 +189,7 @@ BROKEN = {
         "[build]\n",
         "[build]\nwhatever = 1\n",
         "build.whatever: unknown key",
-        "remove it ([build] allows: backend, fortran, modes, env, config-settings)",
+        "remove it ([build] allows: backend, fortran, modes, env, config-settings, roots,",
     ),
     "missing key": ('version = "2.4.6"\n', "", "package.version: missing", 'add version = "…"'),
     "missing key in a library": (
@@ -440,3 +440,35 @@ def test_non_utf8_file(write_recipe) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match=r"nope.toml: cannot read the recipe"):
         load_recipe(tmp_path / "nope.toml")
+
+
+def test_make_needs_its_section_and_other_backends_refuse_it(write_recipe) -> None:
+    make = edited(MINIMAL_RECIPE, 'backend = "setuptools"', 'backend = "make"')
+    with pytest.raises(RecipeError, match=r": build.make: missing .*add a \[build.make\] section"):
+        load_recipe(write_recipe(make))
+    stray = edited(
+        MINIMAL_RECIPE, "[test]", '[build.variants.GENERIC]\nmake-args = ["X=1"]\n\n[test]'
+    )
+    with pytest.raises(RecipeError, match=r": build.variants: only applies to backend = "):
+        load_recipe(write_recipe(stray))
+
+
+def test_adopt_section_only_with_the_adopt_backend(write_recipe) -> None:
+    text = edited(MINIMAL_RECIPE, "[test]", '[adopt]\ndrop-requires = ["mkl"]\n\n[test]')
+    with pytest.raises(RecipeError, match=r": adopt: only applies to build.backend = \"adopt\""):
+        load_recipe(write_recipe(text))
+    adopted = load_recipe(write_recipe(edited(text, 'backend = "setuptools"', 'backend = "adopt"')))
+    assert adopted.adopt is not None and adopted.adopt.drop_requires == ("mkl",)
+
+
+def test_roots_are_per_mode_and_pythons_are_versions(write_recipe) -> None:
+    text = edited(MINIMAL_RECIPE, "[test]", '[build.roots]\nqemu = "x"\n\n[test]')
+    with pytest.raises(RecipeError, match=r"build.roots.qemu: unknown value"):
+        load_recipe(write_recipe(text))
+    text = edited(
+        MINIMAL_RECIPE,
+        'backend = "setuptools"',
+        'backend = "setuptools"\npythons = ["3.11", "py3"]',
+    )
+    with pytest.raises(RecipeError, match=r"build.pythons\[1\]: \"py3\" is not a Python version"):
+        load_recipe(write_recipe(text))

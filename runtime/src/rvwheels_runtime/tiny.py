@@ -70,3 +70,31 @@ def run_tiny_check(*, threads: int | None = None) -> dict[str, float | bool]:
         "tolerance": TOLERANCE,
         "ok": max_abs_diff <= TOLERANCE,
     }
+
+
+def run_tiny_torch_check(*, threads: int | None = None) -> dict[str, float | bool | str]:
+    """The torch backend's tiny LaMa against the NumPy backend's, both run here.
+
+    For a riscv64 torch (an adopted one) this proves the torch wheel computes LaMa's numbers
+    as our NumPy does. Needs torch; ``rvwheels verify`` calls it only when torch is installed.
+    """
+    import torch
+
+    from rvwheels_runtime.backends.torch_lama import FunctionalLama
+
+    x = generator_input(*tiny_picture())
+    weights = tiny_weights()
+    numpy_output = LamaGenerator(weights, TINY_CONFIG, threads=threads).forward(x)
+    if threads:
+        torch.set_num_threads(threads)
+    start = time.perf_counter()
+    torch_output = FunctionalLama(weights)(torch.from_numpy(x)[None]).numpy()[0]
+    seconds = time.perf_counter() - start
+    max_abs_diff = float(np.abs(torch_output - numpy_output).max())
+    return {
+        "torch": torch.__version__,
+        "max_abs_diff": max_abs_diff,
+        "seconds": seconds,
+        "tolerance": TOLERANCE,
+        "ok": max_abs_diff <= TOLERANCE,
+    }

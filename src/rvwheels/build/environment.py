@@ -66,11 +66,15 @@ class BuildEnvironment:
     distro: Distro  # of the build side, for install hints
     c_compiler: str
     fortran_compiler: str
+    build_machine_c_compiler: str  # for programs a build runs on the build machine (HOSTCC)
     hints: dict[str, str]  # role ("c", "fortran") -> how to install it there
     backend_env: dict[str, str]  # added to the build backend's environment (cross settings)
     cross_file_args: dict[str, object] | None  # render_cross_file kwargs, None when not crossing
     description: str  # one line for progress output and build records
     fingerprint: str  # changes whenever the roots, target, Pythons or mode change
+    # The same without the Pythons: what a Python-independent build (backend make) depends on,
+    # so one OpenBLAS wheel serves every --python.
+    machine_fingerprint: str
 
     def require_same_python(self) -> None:
         if self.build.info.version != self.test.info.version:

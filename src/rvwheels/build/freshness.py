@@ -16,11 +16,20 @@ from rvwheels.wheelhouse import Wheelhouse
 IGNORED_PARTS = {"build", "__pycache__", ".mesonpy", "dist"}
 
 
-def build_key(recipe: Recipe, env: BuildEnvironment, dependency_wheels: list[Path]) -> str:
+def build_key(
+    recipe: Recipe,
+    env: BuildEnvironment,
+    dependency_wheels: list[Path],
+    *,
+    variant: str | None = None,
+) -> str:
     """Dependencies count by their wheels' content: a rebuilt numpy rebuilds scipy."""
     digest = hashlib.sha256()
     deps = [hashlib.sha256(w.read_bytes()).hexdigest() for w in sorted(dependency_wheels)]
-    for part in (__version__, recipe.digest, source_identity(recipe), env.fingerprint, *deps):
+    # A library built with make does not depend on the Python: one wheel serves every --python.
+    environment = env.machine_fingerprint if recipe.build.backend == "make" else env.fingerprint
+    identity = (__version__, recipe.digest, source_identity(recipe), environment)
+    for part in (*identity, variant or "", *deps):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rvwheels import paths
@@ -22,6 +23,9 @@ class BuildOptions:
     cache: Path
     run_tests: bool
     force: bool = False  # rebuild even when the wheelhouse has an up-to-date wheel
+    # Target Python versions, one wheel each; () means the roots' own Python (Debian's).
+    pythons: tuple[str, ...] = ()
+    variants: Mapping[str, str] = field(default_factory=dict)  # recipe -> variant name
 
     @property
     def work_dir(self) -> Path:
@@ -44,6 +48,8 @@ def resolve_options(
     recipes_dir: Path | None,
     run_tests: bool = True,
     force: bool = False,
+    pythons: str | None = None,
+    variants: tuple[str, ...] = (),
     env: Mapping[str, str] | None = None,
     machine: str | None = None,
 ) -> BuildOptions:
@@ -66,4 +72,30 @@ def resolve_options(
         cache=paths.cache_dir(dict(env)).absolute(),
         run_tests=run_tests,
         force=force,
+        pythons=_parse_pythons(pythons),
+        variants=_parse_variants(variants),
     )
+
+
+def _parse_pythons(value: str | None) -> tuple[str, ...]:
+    """ "3.11,3.13" -> ("3.11", "3.13")."""
+    if not value:
+        return ()
+    versions = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    for version in versions:
+        if not re.fullmatch(r"3\.[0-9]+", version):
+            msg = f"--python {value}: '{version}' is not a Python version; write e.g. 3.11,3.13"
+            raise ConfigurationError(msg)
+    return versions
+
+
+def _parse_variants(values: tuple[str, ...]) -> dict[str, str]:
+    """("openblas=C910V",) -> {"openblas": "C910V"}."""
+    parsed = {}
+    for value in values:
+        name, sep, variant = value.partition("=")
+        if not sep or not name or not variant:
+            msg = f"--variant {value}: write RECIPE=VARIANT, e.g. --variant openblas=C910V"
+            raise ConfigurationError(msg)
+        parsed[name.strip().lower()] = variant.strip()
+    return parsed

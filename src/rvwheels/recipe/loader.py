@@ -37,13 +37,17 @@ from rvwheels.recipe.spec import (
     BACKENDS,
     DEFAULT_TEST_TIMEOUT,
     MODES,
+    AdoptSpec,
     BuildSpec,
     CrossSpec,
     LibrarySpec,
+    MakeSpec,
+    ProvidesSpec,
     Recipe,
     RequiresSpec,
     SourceSpec,
     TestSpec,
+    VariantSpec,
 )
 
 _PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)  # PEP 508
@@ -112,6 +116,18 @@ def _env_name(value: str) -> tuple[str, str] | None:
     return "is not an environment variable name", "use letters, digits and underscores"
 
 
+def _root_name(value: str) -> tuple[str, str] | None:
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+        return None
+    return f"{show(value)} is not a root name", 'name a file in toolchain/roots/, e.g. "cross"'
+
+
+def _python_version(value: str) -> tuple[str, str] | None:
+    if re.fullmatch(r"3\.[0-9]+", value):
+        return None
+    return f"{show(value)} is not a Python version", 'write major.minor, e.g. "3.11"'
+
+
 _STRINGS = ListOf(String())
 _LIBRARY = Table(
     required={
@@ -142,6 +158,16 @@ RECIPE_SCHEMA = Table(
                 "modes": ListOf(String(choices=MODES), min_items=1, unique=True),
                 "env": MapOf(String(allow_empty=True), keys=String(valid=_env_name)),
                 "config-settings": MapOf(OneOf((String(allow_empty=True), _STRINGS))),
+                "roots": MapOf(String(valid=_root_name), keys=String(choices=MODES)),
+                "venv-system-site-packages": Boolean(),
+                "pythons": ListOf(String(valid=_python_version), min_items=1, unique=True),
+                "make": Table(
+                    required={"package": String(valid=_module_name)},
+                    optional={"args": _STRINGS, "install-args": _STRINGS},
+                ),
+                "variants": MapOf(
+                    Table(optional={"make-args": _STRINGS, "runs-under-qemu": Boolean()})
+                ),
             },
         ),
         "test": Table(
@@ -156,6 +182,18 @@ RECIPE_SCHEMA = Table(
     optional={
         "cross": Table(
             optional={"properties": MapOf(OneOf((Boolean(), Integer(), String(), _STRINGS)))}
+        ),
+        "provides": Table(optional={"pkgconfig": _STRINGS, "libdirs": _STRINGS}),
+        "adopt": Table(
+            optional={
+                "deb": ListOf(
+                    Table(required={"url": String(valid=_url), "sha256": String(valid=_sha256)})
+                ),
+                "packages": ListOf(String(valid=_module_name), unique=True),
+                "exclude": _STRINGS,
+                "requires-dist": ListOf(String(valid=_requirement)),
+                "drop-requires": ListOf(String(valid=_project_name)),
+            }
         ),
         "requires": Table(
             optional={
@@ -179,9 +217,11 @@ def load_recipe(path: Path) -> Recipe:
         name=name,
         version=document["package"]["version"],
         source=source,
-        build=_build_spec(document["build"]),
+        build=_build_spec(document["build"], at.child("build")),
         cross=CrossSpec(properties=document.get("cross", {}).get("properties", {})),
         requires=_requires_spec(document.get("requires", {})),
+        provides=ProvidesSpec(**document.get("provides", {})),
+        adopt=_adopt_spec(document, at),
         test=_test_spec(document["test"]),
         path=path.resolve(),
         digest=_digest(data, source.patches),
@@ -287,8 +327,10 @@ def _existing(path: Path, at: KeyPath, *, directory: bool) -> Path:
     return resolved
 
 
-def _build_spec(build: Mapping[str, Any]) -> BuildSpec:
+def _build_spec(build: Mapping[str, Any], at: KeyPath) -> BuildSpec:
     settings = build.get("config-settings", {})
+    _check_make_keys(build, at)
+    make = build.get("make")
     return BuildSpec(
         backend=build["backend"],
         fortran=build.get("fortran", False),
@@ -297,7 +339,58 @@ def _build_spec(build: Mapping[str, Any]) -> BuildSpec:
         config_settings={
             key: (value,) if isinstance(value, str) else value for key, value in settings.items()
         },
+        roots=build.get("roots", {}),
+        system_site_packages=build.get("venv-system-site-packages", False),
+        pythons=build.get("pythons", ()),
+        make=None
+        if make is None
+        else MakeSpec(
+            package=make["package"],
+            args=make.get("args", ()),
+            install_args=make.get("install-args", ()),
+        ),
+        variants=tuple(
+            VariantSpec(
+                name=name,
+                make_args=variant.get("make-args", ()),
+                runs_under_qemu=variant.get("runs-under-qemu", True),
+            )
+            for name, variant in build.get("variants", {}).items()
+        ),
     )
+
+
+def _adopt_spec(document: Mapping[str, Any], at: KeyPath) -> AdoptSpec | None:
+    is_adopt = document["build"]["backend"] == "adopt"
+    adopt = document.get("adopt")
+    if adopt is not None and not is_adopt:
+        raise at.child("adopt").error(
+            problem='only applies to build.backend = "adopt"', fix="remove [adopt]"
+        )
+    if not is_adopt:
+        return None
+    adopt = adopt or {}
+    return AdoptSpec(
+        debs=tuple(SourceSpec(url=d["url"], sha256=d["sha256"]) for d in adopt.get("deb", ())),
+        packages=adopt.get("packages", ()),
+        exclude=adopt.get("exclude", ()),
+        requires_dist=adopt.get("requires-dist"),
+        drop_requires=adopt.get("drop-requires", ()),
+    )
+
+
+def _check_make_keys(build: Mapping[str, Any], at: KeyPath) -> None:
+    is_make = build["backend"] == "make"
+    if is_make and "make" not in build:
+        raise at.child("make").error(
+            problem='missing (required with backend = "make")',
+            fix='add a [build.make] section with package = "…"',
+        )
+    for key in ("make", "variants"):
+        if key in build and not is_make:
+            raise at.child(key).error(
+                problem='only applies to backend = "make"', fix=f"remove [build.{key}]"
+            )
 
 
 def _requires_spec(requires: Mapping[str, Any]) -> RequiresSpec:

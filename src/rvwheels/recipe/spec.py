@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 MODES = ("cross", "emulated", "native")
-BACKENDS = ("meson-python", "setuptools")
+BACKENDS = ("meson-python", "setuptools", "make", "adopt")
 DEFAULT_TEST_TIMEOUT = 900  # seconds for a recipe's whole test step
 
 PropertyValue = str | int | bool | tuple[str, ...]
@@ -50,12 +50,63 @@ class SourceSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MakeSpec:
+    """A library built with plain make and packed into a wheel under ``package/``."""
+
+    package: str  # the folder in the wheel (and in site-packages) holding lib/, include/
+    args: tuple[str, ...] = ()  # for `make`; placeholders {cc} {fc} {hostcc} {jobs}
+    install_args: tuple[str, ...] = ()  # for `make install`; plus {prefix}
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariantSpec:
+    """One selectable flavour of a make build (e.g. an OpenBLAS TARGET)."""
+
+    name: str
+    make_args: tuple[str, ...] = ()
+    runs_under_qemu: bool = True  # false: qemu-user cannot run its code, tests only natively
+
+
+@dataclass(frozen=True, kw_only=True)
 class BuildSpec:
     backend: str  # one of BACKENDS
     fortran: bool = False
     modes: tuple[str, ...] = MODES  # a subset of MODES, in the order the recipe lists them
     env: dict[str, str] = field(default_factory=dict)
     config_settings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    roots: dict[str, str] = field(default_factory=dict)  # mode -> toolchain/roots/<name>.toml
+    system_site_packages: bool = False  # the build venv sees the root's Debian packages
+    pythons: tuple[str, ...] = ()  # the Python versions it supports; empty: any
+    make: MakeSpec | None = None  # backend "make" only
+    variants: tuple[VariantSpec, ...] = ()  # the first is the default
+
+    def variant(self, name: str | None) -> VariantSpec | None:
+        if not self.variants:
+            return None
+        if name is None:
+            return self.variants[0]
+        return next((v for v in self.variants if v.name == name), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptSpec:
+    """Backend "adopt": a riscv64 build that exists but is packaged wrong, re-packed as a wheel
+    named and tagged right (the source is a wheel, or a .deb plus ``debs``)."""
+
+    debs: tuple[SourceSpec, ...] = ()  # more .deb files the tree needs (their libraries)
+    packages: tuple[str, ...] = ()  # deb sources: the top-level Python packages to take
+    exclude: tuple[str, ...] = ()  # glob patterns (relative to site-packages) left out
+    requires_dist: tuple[str, ...] | None = None  # replaces the found Requires-Dist
+    drop_requires: tuple[str, ...] = ()  # project names removed from Requires-Dist
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProvidesSpec:
+    """What a library recipe's wheel offers the builds that require it, as folders relative to
+    the site-packages it is unpacked into."""
+
+    pkgconfig: tuple[str, ...] = ()
+    libdirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +139,8 @@ class Recipe:
     build: BuildSpec
     cross: CrossSpec = field(default_factory=CrossSpec)
     requires: RequiresSpec = field(default_factory=RequiresSpec)
+    provides: ProvidesSpec = field(default_factory=ProvidesSpec)
+    adopt: AdoptSpec | None = None  # backend "adopt" only
     test: TestSpec = field(default_factory=TestSpec)
     path: Path  # the .toml file, absolute
     digest: str  # sha256 hex of the recipe file's bytes followed by each patch's bytes, in order

@@ -53,3 +53,11 @@ def test_bundled_reference_is_the_torch_output(torch_lama) -> None:
     image, mask = tiny.tiny_picture()
     fresh = _maker().torch_reference(image, mask)
     np.testing.assert_allclose(tiny.tiny_reference(), fresh, rtol=0, atol=1e-6)
+
+
+def test_torch_check_agrees_with_numpy() -> None:
+    import pytest
+
+    pytest.importorskip("torch")
+    result = tiny.run_tiny_torch_check(threads=1)
+    assert result["ok"] is True and result["max_abs_diff"] <= tiny.TOLERANCE

@@ -7,32 +7,70 @@ native   on a riscv64 machine with its own compilers (e.g. openEuler on the RVBo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment, Side
 from rvwheels.build.options import BuildOptions
+from rvwheels.recipe.spec import Recipe
 
 
-def prepare_environment(options: BuildOptions, *, log: Path) -> BuildEnvironment:
+def prepare_environment(
+    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+) -> BuildEnvironment:
+    """``python``: a target version built by the toolchain (toolchain/pythons), or None for the
+    roots' own; ``build_root``: a recipe's own build root for this mode (build.roots)."""
     from rvwheels.build.modes import cross, emulated, native
 
+    if options.mode == "native":
+        return native.prepare(options, log=log, python=python)
     preparers: dict[str, Callable[..., BuildEnvironment]] = {
         "cross": cross.prepare,
         "emulated": emulated.prepare,
-        "native": native.prepare,
     }
-    return preparers[options.mode](options, log=log)
+    return preparers[options.mode](options, log=log, python=python, build_root=build_root)
+
+
+class Environments:
+    """The build environments of one run (one target Python): the mode's default, plus one
+    per build root that recipes ask for, each prepared on first use."""
+
+    def __init__(self, options: BuildOptions, *, python: str | None, log: Path) -> None:
+        self.options = options
+        self.python = python
+        self.log = log
+        self._prepared: dict[str | None, BuildEnvironment] = {}
+        self._lock = threading.Lock()
+
+    def default(self) -> BuildEnvironment:
+        return self._get(None)
+
+    def for_recipe(self, recipe: Recipe) -> BuildEnvironment:
+        return self._get(recipe.build.roots.get(self.options.mode))
+
+    def _get(self, build_root: str | None) -> BuildEnvironment:
+        with self._lock:
+            if build_root not in self._prepared:
+                self._prepared[build_root] = prepare_environment(
+                    self.options, log=self.log, python=self.python, build_root=build_root
+                )
+            return self._prepared[build_root]
 
 
 def prepare_test_side(options: BuildOptions, *, log: Path) -> Side:
     """Only the clean target environment (for verify): this machine in native mode, else the
-    clean riscv64 root under qemu."""
+    clean riscv64 root under qemu; with the first of ``options.pythons`` if any."""
     from rvwheels.build.modes import native
     from rvwheels.build.modes._roots import root_side
     from rvwheels.environment.target import load_target
 
+    python = options.pythons[0] if options.pythons else None
     if options.mode == "native":
-        return native.host_side(options, log=log)
+        return native.host_side(options, log=log, python=python)
+    from rvwheels.build.modes._roots import toolchain_python
+
     target = load_target(toolchain_dir=options.toolchain_dir)
-    return root_side("target", options, target, log=log)
+    built = toolchain_python(options, python, log=log)
+    interpreter = None if built is None else built.install(target.machine)
+    return root_side("target", options, target, log=log, python=interpreter)

@@ -8,6 +8,7 @@ from pathlib import Path
 from rvwheels.build.environment import Side, fingerprint, probe_python
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.executor import RootExecutor
+from rvwheels.environment.pythons import Install, ensure_cpython, load_python_spec
 from rvwheels.environment.roots import ensure_root, load_root_spec
 from rvwheels.environment.target import Target
 from rvwheels.errors import EnvError
@@ -15,10 +16,17 @@ from rvwheels.fetch import manylinux_platforms
 
 
 def root_side(
-    name: str, options: BuildOptions, target: Target, *, log: Path, with_qemu: bool = False
+    name: str,
+    options: BuildOptions,
+    target: Target,
+    *,
+    log: Path,
+    with_qemu: bool = False,
+    python: Install | None = None,
 ) -> Side:
     """A Side inside the cached root ``name`` (made if missing), with work, wheel cache and
-    wheelhouse bound in. Only the work folder is writable."""
+    wheelhouse bound in. Only the work folder is writable. ``python``: a CPython built by the
+    toolchain, bound in and used instead of the root's own python3."""
     root = ensure_root(load_root_spec(name, options.toolchain_dir), options.cache, log=log)
     options.work_dir.mkdir(parents=True, exist_ok=True)
     options.wheelhouse.mkdir(parents=True, exist_ok=True)
@@ -27,16 +35,28 @@ def root_side(
     ro = {wheels_base: "/rvw/cache", options.wheelhouse: "/rvw/wheelhouse"}
     if with_qemu:
         ro[Path(_which_qemu(target))] = target.qemu_in_root
+    if python is not None:
+        ro.update(python.binds())
+    interpreter = "/usr/bin/python3" if python is None else python.interpreter
     executor = RootExecutor(root=root, binds={options.work_dir: "/rvw/work"}, ro_binds=ro)
-    info = probe_python(executor, "/usr/bin/python3", log=log)
+    info = probe_python(executor, interpreter, log=log)
     platforms = manylinux_platforms(info.machine, info.glibc, _floor(info.machine, target))
     return Side(
         executor=executor,
-        python="/usr/bin/python3",
+        python=interpreter,
         info=info,
         wheels_dir=wheels_base / info.wheel_cache_key,
         pip_platforms=tuple(platforms),
     )
+
+
+def toolchain_python(options: BuildOptions, version: str | None, *, log: Path):
+    """The CPython ``version`` built by the toolchain (made if missing), or None for the
+    roots' own Python."""
+    if version is None:
+        return None
+    spec = load_python_spec(version, options.toolchain_dir)
+    return ensure_cpython(spec, cache=options.cache, toolchain_dir=options.toolchain_dir, log=log)
 
 
 def _floor(machine: str, target: Target) -> tuple[int, int]:
@@ -51,8 +71,11 @@ def _which_qemu(target: Target) -> str:
     return found
 
 
-def roots_fingerprint(mode: str, build: Side, test: Side, target: Target) -> str:
+def roots_fingerprint(
+    mode: str, build: Side, test: Side, target: Target, *, with_pythons: bool = True
+) -> str:
     """Roots count by their key (in their folder name), not their path: CI jobs with other
     cache folders still agree on what is up to date."""
     roots = [side.executor.root.name for side in (build, test)]  # type: ignore[attr-defined]
-    return fingerprint(mode, *roots, target, build.info, test.info)
+    pythons = (build.info, test.info) if with_pythons else ()
+    return fingerprint(mode, *roots, target, *pythons)

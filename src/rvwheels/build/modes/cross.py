@@ -9,17 +9,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
-from rvwheels.build.modes._roots import root_side, roots_fingerprint
+from rvwheels.build.modes._roots import root_side, roots_fingerprint, toolchain_python
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import Layout
+from rvwheels.environment.pythons import BUILD_MACHINE, BuiltPython
 from rvwheels.environment.target import load_target
 
 
-def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
+def prepare(
+    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+) -> BuildEnvironment:
     target = load_target(toolchain_dir=options.toolchain_dir)
-    build = root_side("cross", options, target, log=log, with_qemu=True)
-    test = root_side("target", options, target, log=log)
+    built = toolchain_python(options, python, log=log)
+    build = root_side(
+        build_root or "cross",
+        options,
+        target,
+        log=log,
+        with_qemu=True,
+        python=None if built is None else built.install(BUILD_MACHINE),
+    )
+    test = root_side(
+        "target",
+        options,
+        target,
+        log=log,
+        python=None if built is None else built.install("riscv64"),
+    )
     cross = target.cross
     multiarch_lib = f"/usr/lib/{target.triplet}"
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
@@ -37,6 +54,7 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         distro=distro,
         c_compiler=cross.binaries["c"],
         fortran_compiler=cross.binaries["fortran"],
+        build_machine_c_compiler="gcc",
         hints={
             role: f"run 'rvwheels setup'; the cross root's list (toolchain/roots/cross.toml) "
             f"must include {distro.package('cross_' + role)}"
@@ -46,14 +64,26 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
             "_PYTHON_HOST_PLATFORM": cross.python_host_platform,
             "_PYTHON_SYSCONFIGDATA_NAME": cross.sysconfigdata,
             **cross.env,
+            **({} if built is None else _target_sysconfig(built)),
         },
         cross_file_args={
             "target": target,
             "exe_wrapper": [target.qemu_in_root, "-L", "/"],
         },
         fingerprint=roots_fingerprint("cross", build, test, target),
+        machine_fingerprint=roots_fingerprint("cross", build, test, target, with_pythons=False),
         description=f"cross: {cross.binaries['c']} in {distro.pretty_name}, "
         f"Python {build.info.full} → {target.machine}",
     )
     env.require_same_python()
     return env
+
+
+def _target_sysconfig(built: BuiltPython) -> dict[str, str]:
+    """A toolchain-built CPython's riscv64 sysconfig module lives beside its stdlib, not on
+    the build interpreter's path: PYTHONPATH makes it importable (as crossenv does)."""
+    target = built.install("riscv64")
+    return {
+        "_PYTHON_SYSCONFIGDATA_NAME": target.sysconfigdata_name,
+        "PYTHONPATH": target.sysconfigdata_dir,
+    }

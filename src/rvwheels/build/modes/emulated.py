@@ -6,17 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
-from rvwheels.build.modes._roots import root_side, roots_fingerprint
+from rvwheels.build.modes._roots import root_side, roots_fingerprint, toolchain_python
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import discover_layout
 from rvwheels.environment.target import load_target
 
 
-def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
+def prepare(
+    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+) -> BuildEnvironment:
     target = load_target(toolchain_dir=options.toolchain_dir)
-    build = root_side("target-dev", options, target, log=log)
-    test = root_side("target", options, target, log=log)
+    built = toolchain_python(options, python, log=log)
+    interpreter = None if built is None else built.install("riscv64")
+    build = root_side(build_root or "target-dev", options, target, log=log, python=interpreter)
+    test = root_side("target", options, target, log=log, python=interpreter)
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
     return BuildEnvironment(
         mode="emulated",
@@ -28,10 +32,12 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         distro=distro,
         c_compiler="gcc",
         fortran_compiler="gfortran",
+        build_machine_c_compiler="gcc",
         hints={role: distro.install_command(distro.package(role)) for role in ("c", "fortran")},
         backend_env={},
         cross_file_args=None,
         fingerprint=roots_fingerprint("emulated", build, test, target),
+        machine_fingerprint=roots_fingerprint("emulated", build, test, target, with_pythons=False),
         description=f"emulated: gcc under qemu-user in {distro.pretty_name}, "
         f"Python {build.info.full}",
     )

@@ -16,10 +16,10 @@ from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.executor import HostExecutor
 from rvwheels.environment.pkgconfig import discover_layout
 from rvwheels.environment.target import load_target
-from rvwheels.errors import ConfigurationError
+from rvwheels.errors import ConfigurationError, EnvError
 
 
-def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
+def prepare(options: BuildOptions, *, log: Path, python: str | None = None) -> BuildEnvironment:
     target = load_target(toolchain_dir=options.toolchain_dir)
     machine = os.uname().machine
     if machine != target.machine:
@@ -28,11 +28,12 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
             "use --mode cross (or emulated) on an x86_64 host"
         )
         raise ConfigurationError(msg)
-    side = host_side(options, log=log)
+    side = host_side(options, log=log, python=python)
     executor, info = side.executor, side.info
     prefixes = os.environ.get("RVWHEELS_PREFIXES", "/usr:/usr/local").split(":")
     layout = discover_layout(executor, prefixes, target.triplet)
     distro = detect_distro(Path("/etc/os-release"), options.toolchain_dir)
+    machine_parts = (layout, distro, target, os.environ.get("CC"), os.environ.get("FC"))
     return BuildEnvironment(
         mode="native",
         build=side,
@@ -43,22 +44,30 @@ def prepare(options: BuildOptions, *, log: Path) -> BuildEnvironment:
         distro=distro,
         c_compiler=os.environ.get("CC", "gcc"),
         fortran_compiler=os.environ.get("FC", "gfortran"),
+        build_machine_c_compiler=os.environ.get("CC", "gcc"),
         hints={role: distro.install_command(distro.package(role)) for role in ("c", "fortran")},
         backend_env={},
         cross_file_args=None,
-        fingerprint=fingerprint(
-            "native", info, layout, distro, target, os.environ.get("CC"), os.environ.get("FC")
-        ),
+        fingerprint=fingerprint("native", info, *machine_parts),
+        machine_fingerprint=fingerprint("native", *machine_parts),
         description=f"native: {distro.pretty_name}, Python {info.full}",
     )
 
 
-def host_side(options: BuildOptions, *, log: Path) -> Side:
+def host_side(options: BuildOptions, *, log: Path, python: str | None = None) -> Side:
+    """This machine's Python: the one running rvwheels, or ``python<version>`` from PATH
+    (openEuler's python3.11) when a version is asked for."""
     executor = HostExecutor()
-    info = probe_python(executor, sys.executable, log=log)
+    interpreter = sys.executable if python is None else executor.which(f"python{python}")
+    if interpreter is None:
+        msg = (
+            f"--python {python}: no python{python} on PATH; install it (dnf install python{python})"
+        )
+        raise EnvError(msg)
+    info = probe_python(executor, interpreter, log=log)
     return Side(
         executor=executor,
-        python=sys.executable,
+        python=interpreter,
         info=info,
         wheels_dir=options.cache / "wheels" / info.wheel_cache_key,
         pip_platforms=None,

@@ -1,0 +1,128 @@
+"""Backend "make": build a C/Fortran library with its own Makefile and pack it into a wheel.
+
+The wheel holds ``<package>/lib`` and ``<package>/include`` as ``make install`` laid them out,
+made relocatable: wheels cannot hold symlinks, so each shared library is stored once under its
+soname (``libopenblas.so.0``) and the development name (``libopenblas.so``) becomes a one-line
+linker script pointing at it; ``.pc`` files find their prefix from their own location.
+Repair then bundles what the library needs from the system (libgfortran) as for any wheel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rvwheels.adopt.rewrap import rewrap_wheel
+from rvwheels.errors import BuildError, CommandFailed
+from rvwheels.recipe.spec import MakeSpec, Recipe, VariantSpec
+
+_SONAME_LINK = re.compile(r"\.so\.\d+$")
+_PC_PREFIX = re.compile(r"^prefix=.*$", re.MULTILINE)
+# CMake package files record absolute build paths; nothing we build reads them.
+_DROPPED_DIRS = ("cmake",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MakeJob:
+    """Everything the make build needs, resolved: where it runs and what fills the placeholders."""
+
+    recipe: Recipe
+    variant: VariantSpec | None
+    executor: object  # an rvwheels.environment.executor.Executor
+    src: Path  # host path of the unpacked, patched source
+    stage: Path  # host path that `make install` fills (emptied first)
+    dist: Path  # host folder for the finished (unrepaired) wheel
+    placeholders: Mapping[str, str]  # {cc} {fc} {hostcc} {jobs}
+    env: Mapping[str, str]
+    platform: str  # linux_riscv64
+    log: Path
+    timeout: float
+
+
+def build_library_wheel(job: MakeJob) -> Path:
+    spec = _make_spec(job.recipe)
+    ex = job.executor
+    shutil.rmtree(job.stage, ignore_errors=True)
+    prefix = job.stage / spec.package
+    prefix.mkdir(parents=True)
+    values = {**job.placeholders, "prefix": ex.inside(prefix)}
+    variant_args = job.variant.make_args if job.variant else ()
+    build_argv = ["make", *_fill(spec.args, values), *variant_args]
+    install_argv = ["make", *_fill(spec.args, values), *variant_args, "install"]
+    install_argv += _fill(spec.install_args, values)
+    try:
+        for argv in (build_argv, install_argv):
+            ex.run(argv, cwd=ex.inside(job.src), env=job.env, log=job.log, timeout=job.timeout)
+    except CommandFailed as exc:
+        msg = f"{job.recipe.name}: make failed; see {job.log}"
+        raise BuildError(msg) from exc
+    make_relocatable(prefix)
+    return rewrap_wheel(
+        job.stage,
+        job.dist,
+        name=job.recipe.name,
+        version=variant_version(job.recipe, job.variant),
+        tag=f"py3-none-{job.platform}",
+    )
+
+
+def variant_version(recipe: Recipe, variant: VariantSpec | None) -> str:
+    """The default variant keeps the recipe's version; another gets a local label, so pip
+    never mistakes a C910V wheel for the generic one."""
+    default = recipe.build.variant(None)
+    if variant is None or default is None or variant.name == default.name:
+        return recipe.version
+    return f"{recipe.version}+{re.sub(r'[^a-z0-9]+', '.', variant.name.lower())}"
+
+
+def make_relocatable(prefix: Path) -> None:
+    for name in _DROPPED_DIRS:
+        for found in prefix.rglob(name):
+            if found.is_dir():
+                shutil.rmtree(found)
+    for lib_dir in {p.parent for p in prefix.rglob("*.so*")}:
+        _store_libraries_once(lib_dir)
+    for pc in prefix.rglob("*.pc"):
+        depth = len(pc.relative_to(prefix).parts) - 1
+        relative = "/".join([".."] * depth)
+        pc.write_text(_PC_PREFIX.sub(f"prefix=${{pcfiledir}}/{relative}", pc.read_text(), 1))
+
+
+def _store_libraries_once(lib_dir: Path) -> None:
+    """Replace the symlink farm of each shared library by its soname file plus a linker
+    script for the development name; drop any other link."""
+    links = sorted(p for p in lib_dir.iterdir() if p.is_symlink())
+    for link in links:
+        real = link.resolve()
+        if _SONAME_LINK.search(link.name) and real.is_file() and real.parent == lib_dir:
+            os.unlink(link)
+            real.rename(link)
+    for link in (p for p in lib_dir.iterdir() if p.is_symlink()):
+        target = _soname_in(lib_dir, link.name)
+        link.unlink()
+        if link.name.endswith(".so") and target is not None:
+            link.write_text(f"INPUT({target})\n")
+
+
+def _soname_in(lib_dir: Path, dev_name: str) -> str | None:
+    candidates = sorted(
+        p.name
+        for p in lib_dir.glob(f"{dev_name}.*")
+        if _SONAME_LINK.search(p.name) and not p.is_symlink()
+    )
+    return candidates[0] if candidates else None
+
+
+def _fill(args: tuple[str, ...], values: Mapping[str, str]) -> list[str]:
+    return [arg.format_map(values) for arg in args]
+
+
+def _make_spec(recipe: Recipe) -> MakeSpec:
+    if recipe.build.make is None:  # the loader guarantees it for backend "make"
+        msg = f"{recipe.path}: backend make needs a [build.make] section"
+        raise BuildError(msg)
+    return recipe.build.make

@@ -1,0 +1,411 @@
+"""CPython built from source (``toolchain/pythons/<version>.toml``) when Debian has no such version.
+
+Two interpreters of one version: x86_64, which runs the cross build, and riscv64, which wheels are
+built for and tested with (cross compiled, using the x86_64 one as its build Python). Each is
+configured with ``--prefix`` at its mount point (``mount_point``), and executors bind the install
+there, so ``_sysconfigdata``, shebangs and venvs agree in every root.
+
+Both are cached in ``<cache>/pythons/cpython-<version>-<key>/``, one sub-folder per machine, where
+the key hashes the spec file: editing it makes a new build. As with roots, the build happens in a
+temporary folder that is renamed into place after a smoke check, under a lock.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import tarfile
+import time
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rvwheels.environment.executor import RootExecutor
+from rvwheels.environment.roots import ensure_root, load_root_spec
+from rvwheels.errors import CommandFailed, EnvError, FetchError
+from rvwheels.fetch import download, sha256_of
+from rvwheels.locks import exclusive
+
+PYTHONS_MOUNT = "/rvw/pythons"
+# The build Python is built first; every other machine is cross compiled with it.
+BUILD_MACHINE = "x86_64"
+MACHINES = (BUILD_MACHINE, "riscv64")
+# Bump when the way CPython is built changes, so old caches are not reused.
+PYTHON_FORMAT = 1
+MARKER = ".rvwheels-python.json"
+WORK_MOUNT = "/rvw/work"
+SMOKE_TIMEOUT = 1800
+
+# What each key holds: a string, a list of strings, a table of strings, or a machine's table.
+_TOP_KEYS = {
+    "version": "string",
+    "release": "string",
+    "url": "string",
+    "sha256": "string",
+    "build_root": "string",
+    "check_imports": "list of strings",
+    "configure": "list of strings",
+    **dict.fromkeys(MACHINES, "table"),
+}
+_SIDE_KEYS = {"test_root": "string", "configure": "list of strings", "env": "table of strings"}
+_OPTIONAL = {"env"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SideSpec:
+    """How one machine's interpreter is configured, and which root its smoke check runs in."""
+
+    machine: str
+    test_root: str
+    configure: tuple[str, ...]
+    env: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonSpec:
+    version: str
+    release: str
+    url: str
+    sha256: str
+    build_root: str
+    check_imports: tuple[str, ...]
+    configure: tuple[str, ...]
+    sides: Mapping[str, SideSpec]
+    path: Path
+    digest: str
+
+    @property
+    def key(self) -> str:
+        payload = f"{PYTHON_FORMAT}\n{self.digest}"
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Install:
+    """One machine's interpreter: ``host_dir`` on this machine is ``mount_point`` in a root."""
+
+    machine: str
+    host_dir: Path
+    mount_point: str
+    interpreter: str
+    sysconfigdata_name: str
+    # The folder (inside a root) that holds the ``_sysconfigdata`` module.
+    sysconfigdata_dir: str
+
+    def binds(self) -> dict[Path, str]:
+        # bwrap cannot make a mount point inside a read-only root, and roots only have the
+        # empty /rvw/pythons: bind the folder that holds every machine's install there.
+        return {self.host_dir.parent: PYTHONS_MOUNT}
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuiltPython:
+    version: str
+    release: str
+    key: str
+    folder: Path
+    installs: Mapping[str, Install]
+
+    def install(self, machine: str) -> Install:
+        if machine not in self.installs:
+            built = ", ".join(self.installs)
+            msg = f"CPython {self.version} is built for {built}, not {machine}; use one of those"
+            raise EnvError(msg)
+        return self.installs[machine]
+
+    @property
+    def sysconfigdata_name(self) -> str:
+        """The riscv64 interpreter's sysconfig module, for ``_PYTHON_SYSCONFIGDATA_NAME``."""
+        return self.install("riscv64").sysconfigdata_name
+
+    def binds(self) -> dict[Path, str]:
+        """Add to an executor's ro_binds: every machine's install at its mount point."""
+        return {self.folder: PYTHONS_MOUNT}
+
+
+def mount_point(version: str, machine: str) -> str:
+    """Both the ``--prefix`` and where executors bind the install, in every root."""
+    return f"{PYTHONS_MOUNT}/cpython-{version}-{machine}"
+
+
+def interpreter(version: str, machine: str) -> str:
+    return f"{mount_point(version, machine)}/bin/python{version}"
+
+
+# --- the spec file ----------------------------------------------------------------------------
+
+
+def available_python_versions(toolchain_dir: Path) -> list[str]:
+    stems = [p.stem for p in (toolchain_dir / "pythons").glob("*.toml")]
+    return sorted(stems, key=lambda v: tuple(int(x) if x.isdigit() else 0 for x in v.split(".")))
+
+
+def load_python_spec(version: str, toolchain_dir: Path) -> PythonSpec:
+    path = toolchain_dir / "pythons" / f"{version}.toml"
+    if not path.is_file():
+        known = ", ".join(available_python_versions(toolchain_dir)) or "none"
+        msg = f"{path}: no CPython spec for {version}; available versions: {known}"
+        raise EnvError(msg)
+    content = path.read_bytes()
+    try:
+        data = tomllib.loads(content.decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        msg = f"{path}: not valid TOML ({exc}); fix it or restore it from git"
+        raise EnvError(msg) from None
+    _check_table(data, _TOP_KEYS, path, "")
+    for machine in MACHINES:
+        _check_table(data[machine], _SIDE_KEYS, path, f"{machine}.")
+    _check_values(data, version, path)
+    return PythonSpec(
+        version=data["version"],
+        release=data["release"],
+        url=data["url"],
+        sha256=data["sha256"],
+        build_root=data["build_root"],
+        check_imports=tuple(data["check_imports"]),
+        configure=tuple(data["configure"]),
+        sides={m: _side(m, data[m]) for m in MACHINES},
+        path=path,
+        digest=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def _side(machine: str, table: dict) -> SideSpec:
+    return SideSpec(
+        machine=machine,
+        test_root=table["test_root"],
+        configure=tuple(table["configure"]),
+        env=dict(table.get("env", {})),
+    )
+
+
+def _check_table(table: dict, keys: dict[str, str], path: Path, prefix: str) -> None:
+    for key, value in table.items():
+        if key not in keys:
+            close = difflib.get_close_matches(key, keys, n=1)
+            hint = f"did you mean '{prefix}{close[0]}'?" if close else f"allowed: {', '.join(keys)}"
+            _malformed(path, f"unknown key '{prefix}{key}'; {hint}")
+        if not _has_shape(value, keys[key]):
+            _malformed(path, f"'{prefix}{key}' must be a {keys[key]}")
+    for key in keys:
+        if key not in table and key not in _OPTIONAL:
+            _malformed(path, f"missing key '{prefix}{key}'")
+
+
+def _has_shape(value: object, shape: str) -> bool:
+    if shape == "string":
+        return isinstance(value, str)
+    if shape == "list of strings":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if shape == "table of strings":
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    return isinstance(value, dict)
+
+
+def _check_values(data: dict, version: str, path: Path) -> None:
+    if data["version"] != version:
+        _malformed(path, f"version is '{data['version']}' but the file is named for {version}")
+    if not data["release"].startswith(f"{version}."):
+        _malformed(path, f"release '{data['release']}' is not a {version}.x release")
+    if not re.fullmatch(r"[0-9a-f]{64}", data["sha256"]):
+        _malformed(path, "sha256 must be 64 lowercase hex digits")
+    if any(arg.startswith(("--prefix", "--with-build-python")) for arg in _all_args(data)):
+        _malformed(path, "--prefix and --with-build-python are added by rvwheels; remove them")
+
+
+def _all_args(data: dict) -> list[str]:
+    return [*data["configure"], *(arg for m in MACHINES for arg in data[m]["configure"])]
+
+
+def _malformed(path: Path, problem: str) -> None:
+    msg = f"{path}: {problem}; fix it or restore it from git"
+    raise EnvError(msg)
+
+
+# --- commands (pure, so tests can check them without building) --------------------------------
+
+
+def configure_argv(spec: PythonSpec, machine: str, source_dir: str) -> list[str]:
+    argv = [f"{source_dir}/configure", f"--prefix={mount_point(spec.version, machine)}"]
+    argv += [*spec.configure, *spec.sides[machine].configure]
+    if machine != BUILD_MACHINE:
+        argv.append(f"--with-build-python={interpreter(spec.version, BUILD_MACHINE)}")
+    return argv
+
+
+def make_argv(jobs: int) -> list[str]:
+    return ["make", f"-j{jobs}"]
+
+
+def smoke_argv(spec: PythonSpec, machine: str) -> list[str]:
+    """Imports the checked modules (and that the machine is right), then makes a venv with pip."""
+    python = interpreter(spec.version, machine)
+    code = (
+        f"import platform, {', '.join(spec.check_imports)}; "
+        f"assert platform.machine() == {machine!r}, platform.machine()"
+    )
+    steps = [
+        [python, "-c", code],
+        [python, "-m", "venv", "/tmp/smoke"],
+        ["/tmp/smoke/bin/python", "-m", "pip", "--version"],
+    ]
+    # One shell: each executor run has its own fresh /tmp, so the venv must live in one run.
+    return ["sh", "-c", " && ".join(shlex.join(step) for step in steps)]
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+def python_dir(spec: PythonSpec, cache: Path) -> Path:
+    return cache / "pythons" / f"cpython-{spec.version}-{spec.key}"
+
+
+def is_ready(folder: Path) -> bool:
+    return (folder / MARKER).is_file()
+
+
+def built_python(spec: PythonSpec, folder: Path) -> BuiltPython:
+    installs = {m: _install(spec.version, m, folder) for m in MACHINES}
+    return BuiltPython(
+        version=spec.version, release=spec.release, key=spec.key, folder=folder, installs=installs
+    )
+
+
+def _install(version: str, machine: str, folder: Path) -> Install:
+    mount = mount_point(version, machine)
+    host_dir = folder / Path(mount).name
+    return Install(
+        machine=machine,
+        host_dir=host_dir,
+        mount_point=mount,
+        interpreter=interpreter(version, machine),
+        sysconfigdata_name=read_sysconfigdata_name(host_dir, version),
+        sysconfigdata_dir=f"{mount}/lib/python{version}",
+    )
+
+
+def read_sysconfigdata_name(host_dir: Path, version: str) -> str:
+    found = sorted((host_dir / "lib" / f"python{version}").glob("_sysconfigdata_*.py"))
+    if len(found) != 1:
+        msg = (
+            f"{host_dir}: expected one _sysconfigdata_*.py, found {len(found)}; "
+            "delete the folder so rvwheels builds CPython again"
+        )
+        raise EnvError(msg)
+    return found[0].stem
+
+
+def ensure_cpython(spec: PythonSpec, *, cache: Path, toolchain_dir: Path, log: Path) -> BuiltPython:
+    """Return the cached build of ``spec``, building (and smoke-checking) it first if needed."""
+    final = python_dir(spec, cache)
+    if not is_ready(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with exclusive(final.with_name(f".{final.name}.lock")):
+            if not is_ready(final):
+                _build(spec, final, cache=cache, toolchain_dir=toolchain_dir, log=log)
+    return built_python(spec, final)
+
+
+def _build(spec: PythonSpec, final: Path, *, cache: Path, toolchain_dir: Path, log: Path) -> None:
+    staging = final.with_name(f".tmp-{final.name}")
+    work = final.with_name(f".work-{final.name}")
+    for folder in (staging, work):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    for machine in MACHINES:
+        (work / f"build-{machine}").mkdir()
+    source_dir = _unpack(fetch_python_source(spec, cache), work)
+    root = ensure_root(load_root_spec(spec.build_root, toolchain_dir), cache, log=log)
+    executor = RootExecutor(root=root, binds={work: WORK_MOUNT, staging: PYTHONS_MOUNT})
+    seconds = {}
+    for machine in MACHINES:
+        started = time.monotonic()
+        _build_side(executor, spec, machine, f"{WORK_MOUNT}/{source_dir}", log=log)
+        seconds[machine] = round(time.monotonic() - started, 1)
+        _note(log, f"# CPython {spec.release} for {machine} built in {seconds[machine]} s")
+    _smoke_check(spec, staging, cache=cache, toolchain_dir=toolchain_dir, log=log)
+    marker = {"release": spec.release, "key": spec.key, "url": spec.url, "sha256": spec.sha256}
+    (staging / MARKER).write_text(json.dumps({**marker, "build_seconds": seconds}, indent=1))
+    shutil.rmtree(work)
+    shutil.rmtree(final, ignore_errors=True)
+    staging.rename(final)
+
+
+def _build_side(
+    executor: RootExecutor, spec: PythonSpec, machine: str, source_dir: str, *, log: Path
+) -> None:
+    build_dir = f"{WORK_MOUNT}/build-{machine}"
+    steps = (
+        configure_argv(spec, machine, source_dir),
+        make_argv(os.cpu_count() or 1),
+        ["make", "install"],
+    )
+    try:
+        for argv in steps:
+            executor.run(argv, env=dict(spec.sides[machine].env), cwd=build_dir, log=log)
+    except CommandFailed:
+        msg = f"building CPython {spec.release} for {machine} failed; see {log}"
+        raise EnvError(msg) from None
+
+
+def _smoke_check(
+    spec: PythonSpec, installs: Path, *, cache: Path, toolchain_dir: Path, log: Path
+) -> None:
+    for machine, side in spec.sides.items():
+        root = ensure_root(load_root_spec(side.test_root, toolchain_dir), cache, log=log)
+        executor = RootExecutor(root=root, binds={}, ro_binds={installs: PYTHONS_MOUNT})
+        try:
+            executor.run(smoke_argv(spec, machine), log=log, timeout=SMOKE_TIMEOUT)
+        except CommandFailed:
+            msg = (
+                f"CPython {spec.release} for {machine} built but failed its smoke check "
+                f"(imports, venv, pip) in the '{side.test_root}' root; see {log}"
+            )
+            raise EnvError(msg) from None
+
+
+def fetch_python_source(spec: PythonSpec, cache: Path) -> Path:
+    """The hash-checked source tarball, in the same cache folder as recipe sources."""
+    dest = cache / "sources" / spec.sha256 / spec.filename
+    if dest.is_file() and sha256_of(dest) == spec.sha256:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".part")
+    download(spec.url, partial, f"CPython {spec.release}")
+    actual = sha256_of(partial)
+    if actual != spec.sha256:
+        partial.unlink()
+        msg = (
+            f"{spec.path}: sha256 of {spec.filename} is {actual}, not the file's {spec.sha256}; "
+            "if the new tarball is trusted, put its hash in sha256"
+        )
+        raise FetchError(msg)
+    partial.replace(dest)
+    return dest
+
+
+def _unpack(archive: Path, dest: Path) -> str:
+    """Extract ``archive`` into ``dest``; return the name of its single top-level folder."""
+    with tarfile.open(archive) as tf:
+        tops = {member.name.split("/", 1)[0] for member in tf.getmembers()}
+        if len(tops) != 1:
+            msg = f"{archive}: expected one top-level folder, found {len(tops)}; check the url"
+            raise EnvError(msg)
+        tf.extractall(dest, filter="data")
+    return tops.pop()
+
+
+def _note(log: Path, line: str) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as f:
+        f.write(line + "\n")
