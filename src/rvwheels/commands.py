@@ -42,7 +42,7 @@ def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) 
         progress.close()
     click.echo(f"\n{'package':<24} {'result':<8} {'time':>8}  wheel / error", err=True)
     for o in outcomes:
-        result = ("fresh" if o.fresh else "ok") if o.ok else ("skipped" if o.skipped else "FAILED")
+        result = "skipped" if o.skipped else ("fresh" if o.fresh else "ok") if o.ok else "FAILED"
         what = o.wheel.name if o.wheel else (o.error.message.splitlines()[0] if o.error else "")
         click.echo(f"{o.name:<24} {result:<8} {format_seconds(o.seconds):>8}  {what}", err=True)
     for o in outcomes:

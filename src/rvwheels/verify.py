@@ -27,6 +27,7 @@ from rvwheels.build.wheeltest import (
     TestVenv,
     make_test_venv,
     pip_install,
+    pypi_requirements,
     run_recipe_checks,
 )
 from rvwheels.errors import CommandFailed, WheelhouseError
@@ -98,7 +99,7 @@ def verify(
     wheels = [w for w in wheelhouse.wheels() if _fits(w, side)]
     projects = sorted({parse_wheel_filename(w.name)[0] for w in wheels})
     deadline = time.monotonic() + VERIFY_TIMEOUT
-    venv = _install_everything(side, projects, recipes, options, log, progress)
+    venv = _install_everything(side, wheels, recipes, options, log, progress)
     for wheel in wheels:
         report.wheels.append(_check_wheel(wheel, recipes, venv, log, deadline, progress))
     progress.state("lama", "running", "tiny LaMa on NumPy" if model is None else str(model))
@@ -144,7 +145,10 @@ def _publish_runtime(wheelhouse: Wheelhouse, log: Path) -> None:
         )
 
 
-def _install_everything(side: Side, projects, recipes, options, log, progress) -> TestVenv:
+def _install_everything(
+    side: Side, wheels: list[Path], recipes, options, log, progress
+) -> TestVenv:
+    projects = sorted({parse_wheel_filename(w.name)[0] for w in wheels})
     extra = sorted(
         {
             r
@@ -152,6 +156,8 @@ def _install_everything(side: Side, projects, recipes, options, log, progress) -
             if p in recipes
             for r in (*recipes[p].requires.run, *recipes[p].test.requires)
         }
+        # What the wheels themselves require from PyPI (the adopted torch: sympy, networkx…).
+        | {r for w in wheels for r in pypi_requirements(w, own=projects)}
     )
     progress.state("venv", "installing", f"{len(projects)} projects from the wheelhouse index")
     fetch_wheels(
@@ -165,7 +171,8 @@ def _install_everything(side: Side, projects, recipes, options, log, progress) -
     index = "file://" + side.executor.inside(options.wheelhouse) + "/simple"
     # Our wheels come from the index alone; test tools (pytest…) from the host-fetched cache.
     try:
-        pip_install(venv, projects, links=[], index=index, log=log, timeout=3600)
+        # Their PyPI requirements may come from the host-fetched cache, never our projects.
+        pip_install(venv, projects, links=[side.wheels_dir], index=index, log=log, timeout=3600)
     except CommandFailed as exc:
         msg = (
             f"pip cannot install {', '.join(projects)} from {index} alone (the runtime needs "

@@ -75,3 +75,27 @@ def wheelhouse_copy(seeded_wheelhouse, tmp_path) -> tuple[Path, dict[str, str]]:
     wh = tmp_path / "wheelhouse"
     shutil.copytree(seeded_wheelhouse, wh)
     return wh, Wheelhouse(wh).snapshot()
+
+
+def install_from_index(executor, python: str, projects, code: str, *, pip_from=None) -> str:
+    """In ``executor`` (a root with the wheelhouse at /rvw/wheelhouse and a writable
+    /rvw/work): a venv of ``python`` installs ``projects`` from the index alone, then runs
+    ``code``; returns what it printed. ``pip_from``: a folder (inside) with a newer pip wheel
+    to upgrade to first (pip < 24.1 knows no manylinux tags for riscv64)."""
+    executor.run([python, "-m", "venv", "/rvw/work/venv"])
+    if pip_from is not None:
+        executor.run(
+            ["/rvw/work/venv/bin/pip", "install", "--no-index", "--find-links", pip_from]
+            + ["--upgrade", "pip>=24.1"]
+        )
+    executor.run(
+        [
+            "/rvw/work/venv/bin/pip",
+            "install",
+            "--no-cache-dir",
+            "--index-url",
+            "file:///rvw/wheelhouse/simple",
+            *projects,
+        ]
+    )
+    return executor.run(["/rvw/work/venv/bin/python", "-c", code], cwd="/rvw/work", capture=True)

@@ -10,7 +10,7 @@ from rvwheels.environment.executor import RootExecutor
 from rvwheels.environment.roots import load_root_spec, root_path
 from rvwheels.paths import cache_dir
 
-from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, rvwheels
+from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, install_from_index, rvwheels
 
 pytestmark = pytest.mark.integration
 
@@ -63,26 +63,12 @@ def test_clean_root_installs_from_the_index_alone_and_computes(cross_wheelhouse,
     ex = RootExecutor(
         root=root, binds={tmp_path: "/rvw/work"}, ro_binds={cross_wheelhouse: "/rvw/wheelhouse"}
     )
-    ex.run(["python3", "-m", "venv", "/rvw/work/venv"])
-    ex.run(
-        [
-            "/rvw/work/venv/bin/pip",
-            "install",
-            "--no-cache-dir",
-            "--index-url",
-            "file:///rvw/wheelhouse/simple",
-            *FIXTURES,
-        ]
-    )
-    out = ex.run(
-        [
-            "/rvw/work/venv/bin/python",
-            "-c",
-            "import rvw_fortran_blas as f, rvw_meson_c as m, rvw_setuptools_c as s;"
-            "print(f.machine(), m.machine(), s.machine(), f.quadform([[1,2],[3,4]],[1,2]))",
-        ],
-        cwd="/rvw/work",
-        capture=True,
+    out = install_from_index(
+        ex,
+        "python3",
+        FIXTURES,
+        "import rvw_fortran_blas as f, rvw_meson_c as m, rvw_setuptools_c as s;"
+        "print(f.machine(), m.machine(), s.machine(), f.quadform([[1,2],[3,4]],[1,2]))",
     )
     assert out.split() == ["riscv64", "riscv64", "riscv64", "27.0"]
 

@@ -80,6 +80,7 @@ def run_tiny_torch_check(*, threads: int | None = None) -> dict[str, float | boo
     """
     import torch
 
+    from rvwheels_runtime.backends.torch_bridge import to_numpy, to_torch
     from rvwheels_runtime.backends.torch_lama import FunctionalLama
 
     x = generator_input(*tiny_picture())
@@ -88,7 +89,7 @@ def run_tiny_torch_check(*, threads: int | None = None) -> dict[str, float | boo
     if threads:
         torch.set_num_threads(threads)
     start = time.perf_counter()
-    torch_output = FunctionalLama(weights)(torch.from_numpy(x)[None]).numpy()[0]
+    torch_output = to_numpy(FunctionalLama(weights)(to_torch(torch, x)[None]))[0]
     seconds = time.perf_counter() - start
     max_abs_diff = float(np.abs(torch_output - numpy_output).max())
     return {

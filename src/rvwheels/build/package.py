@@ -7,7 +7,6 @@ its tests, so a failed or interrupted build never leaves anything there.
 
 from __future__ import annotations
 
-import email.parser
 import shutil
 import tarfile
 import time
@@ -22,7 +21,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from rvwheels.build.adoptwheel import AdoptJob, adopt_wheel
 from rvwheels.build.environment import BuildEnvironment, Side
 from rvwheels.build.makewheel import MakeJob, build_library_wheel
-from rvwheels.build.wheeltest import PIP_FLOOR, run_wheel_tests
+from rvwheels.build.wheeltest import PIP_FLOOR, pypi_requirements, run_wheel_tests
 from rvwheels.environment.crossfile import render_cross_file
 from rvwheels.environment.pkgconfig import ensure_pc_files
 from rvwheels.errors import BuildError, CommandFailed, EnvError, PatchError
@@ -449,7 +448,9 @@ class PackageBuilder:
     def _test(self, wheel: Path) -> None:
         # What the wheel itself requires from PyPI (torch: sympy, networkx…) is installed with
         # it, offline: fetch it now that the wheel says what it is.
-        self._fetch_wheels(self.env.test, self._pypi_requirements(wheel))
+        self._fetch_wheels(
+            self.env.test, pypi_requirements(wheel, own=self.recipe.requires.recipes)
+        )
         self.test_seconds = run_wheel_tests(
             self.recipe,
             wheel,
@@ -458,19 +459,6 @@ class PackageBuilder:
             wheelhouse=self.env.wheelhouse,
             log=self.log,
         )
-
-    def _pypi_requirements(self, wheel: Path) -> list[str]:
-        """The wheel's unconditional Requires-Dist, minus what our own recipes build."""
-        with zipfile.ZipFile(wheel) as zf:
-            name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
-            metadata = email.parser.Parser().parsestr(zf.read(name).decode())
-        requirements = [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
-        return [
-            str(r)
-            for r in requirements
-            if (r.marker is None or "extra" not in str(r.marker))
-            and canonicalize_name(r.name) not in self.recipe.requires.recipes
-        ]
 
     def _record(self, source: Path, wheel: Path) -> dict[str, object]:
         return {

@@ -3,12 +3,17 @@ nothing else from the build, and run the recipe's imports and commands there, of
 
 from __future__ import annotations
 
+import email.parser
 import re
 import shutil
 import time
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from rvwheels.build.environment import Side
 from rvwheels.errors import CommandFailed, WheelTestError
@@ -52,6 +57,21 @@ def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> T
         cwd=ex.inside(workdir / "run"),
         host_cwd=workdir / "run",
     )
+
+
+def pypi_requirements(wheel: Path, *, own: Collection[str]) -> list[str]:
+    """A wheel's Requires-Dist without extras, minus the projects in ``own`` (built by our
+    recipes, so they come from the wheelhouse): what must be fetched from PyPI for it."""
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = email.parser.Parser().parsestr(zf.read(name).decode())
+    requirements = [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
+    return [
+        str(r)
+        for r in requirements
+        if (r.marker is None or "extra" not in str(r.marker))
+        and canonicalize_name(r.name) not in own
+    ]
 
 
 def _pip_knows_riscv64_manylinux(pip_version_line: str) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 
 from rvwheels_runtime.backends import BackendError, ModelSource
 from rvwheels_runtime.backends.contract import MULTIPLE, masked_input, run_contract
+from rvwheels_runtime.backends.torch_bridge import to_numpy, to_torch
 from rvwheels_runtime.weights import check_layout, load_weights
 
 
@@ -60,8 +61,8 @@ class TorchBackend:
         self._multiple = max(MULTIPLE, generator.config.scale)
 
         def predict(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-            x = self._torch.from_numpy(masked_input(image, mask))[None]
-            return generator(x)[0].numpy()
+            x = to_torch(self._torch, masked_input(image, mask))[None]
+            return to_numpy(generator(x)[0])
 
         return predict
 
@@ -81,9 +82,9 @@ class TorchBackend:
         def predict(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
             with torch.inference_mode():
                 if arity >= 2:
-                    out = module(torch.from_numpy(image)[None], torch.from_numpy(mask)[None])
+                    out = module(to_torch(torch, image)[None], to_torch(torch, mask)[None])
                 else:
-                    out = module(torch.from_numpy(masked_input(image, mask))[None])
-            return out[0].float().numpy()
+                    out = module(to_torch(torch, masked_input(image, mask))[None])
+            return to_numpy(out[0])
 
         return predict

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rvwheels_runtime.backends.torch_bridge import to_torch
 from rvwheels_runtime.model.config import LamaConfig, config_from_weights
 
 BN_EPS = 1e-5
@@ -23,7 +24,7 @@ class FunctionalLama:
 
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         self.config: LamaConfig = config_from_weights(weights)
-        self._t = {key: torch.from_numpy(np.array(value)) for key, value in weights.items()}
+        self._t = {key: to_torch(torch, np.asarray(value)) for key, value in weights.items()}
 
     @torch.inference_mode()
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
