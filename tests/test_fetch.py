@@ -81,3 +81,29 @@ def test_manylinux_platforms_are_expanded_for_pip():
     assert tags[0] == "manylinux_2_41_riscv64" and "manylinux_2_31_riscv64" in tags
     assert "manylinux_2_30_riscv64" not in tags and tags[-1] == "linux_riscv64"
     assert "manylinux2014_x86_64" in manylinux_platforms("x86_64", (2, 41), (2, 5))
+
+
+def test_own_wheels_satisfy_dependencies_but_stay_out_of_the_cache(tmp_path):
+    from rvwheels.adopt.rewrap import rewrap_wheel
+    from rvwheels.fetch import fetch_wheels
+
+    def pure_wheel(name: str, out: Path, deps: list[str]) -> None:
+        tree = tmp_path / f"tree-{name}"
+        (tree / name).mkdir(parents=True)
+        (tree / name / "__init__.py").write_text("")
+        rewrap_wheel(
+            tree, out, name=name, version="1.0", tag="py3-none-any", requires_dist=deps
+        )
+
+    cache, wheelhouse = tmp_path / "cache", tmp_path / "wheelhouse"
+    pure_wheel("imageio_like", cache, ["numpy_like"])  # a PyPI wheel that needs one of ours
+    pure_wheel("numpy_like", wheelhouse, [])
+    fetch_wheels(
+        ["imageio_like"],
+        cache,
+        python_version=None,
+        platforms=None,
+        log=tmp_path / "log",
+        own_wheels=wheelhouse,
+    )
+    assert sorted(p.name for p in cache.glob("*.whl")) == ["imageio_like-1.0-py3-none-any.whl"]

@@ -108,11 +108,14 @@ def fetch_wheels(
     python_version: str | None,
     platforms: Sequence[str] | None,
     log: Path,
+    own_wheels: Path | None = None,
 ) -> None:
     """Download wheels of ``requirements`` (and their dependencies) into ``dest``.
 
     With ``platforms`` the wheels are for that interpreter and platform, not this one's. Files
-    already in ``dest`` are used first, so a repeated build needs no network.
+    already in ``dest`` are used first, so a repeated build needs no network. ``own_wheels``
+    (a wheelhouse) satisfies dependencies PyPI has no riscv64 wheel of (imageio needs numpy);
+    those are left where they are, never copied into ``dest``.
     """
     if not requirements:
         return
@@ -124,18 +127,35 @@ def fetch_wheels(
         argv += ["--abi", f"cp{nodot}", "--abi", "abi3", "--abi", "none"]
         for platform in platforms:
             argv += ["--platform", platform]
+    links = ["--find-links", str(dest)]
+    if own_wheels is not None and own_wheels.is_dir():
+        links += ["--find-links", str(own_wheels)]
     argv += list(requirements)
     # pip writes into --dest in place; another process may be installing from ``dest`` right
     # now, so download into a private folder and rename each finished file into place.
     with exclusive(dest / ".lock"), tempfile.TemporaryDirectory(dir=dest) as tmp:
         argv[argv.index("--dest") + 1] = tmp
         try:
-            run([*argv, "--no-index", "--find-links", str(dest)], log=log)
+            run([*argv, "--no-index", *links], log=log)
         except CommandFailed:
-            run([*argv, "--find-links", str(dest)], log=log)
+            _download_or_explain(argv, links, requirements, python_version, log)
         for file in Path(tmp).iterdir():
+            if own_wheels is not None and (own_wheels / file.name).exists():
+                continue
             if not (dest / file.name).exists():
                 file.replace(dest / file.name)
+
+
+def _download_or_explain(argv, links, requirements, python_version, log: Path) -> None:
+    try:
+        run([*argv, *links], log=log)
+    except CommandFailed:
+        msg = (
+            f"cannot download wheels of {', '.join(requirements)} for Python {python_version} "
+            f"(see {log}); a requirement with no wheel for this machine on PyPI must be built "
+            "by a recipe first (name it in requires.recipes)"
+        )
+        raise FetchError(msg) from None
 
 
 def manylinux_platforms(machine: str, glibc: tuple[int, int], floor: tuple[int, int]) -> list[str]:

@@ -23,7 +23,6 @@ from rvwheels import paths
 from rvwheels.build.environment import Side
 from rvwheels.build.options import BuildOptions
 from rvwheels.build.wheeltest import (
-    PIP_FLOOR,
     TestVenv,
     make_test_venv,
     pip_install,
@@ -161,7 +160,7 @@ def _install_everything(
     )
     progress.state("venv", "installing", f"{len(projects)} projects from the wheelhouse index")
     fetch_wheels(
-        [PIP_FLOOR, *extra],
+        extra,
         side.wheels_dir,
         python_version=side.info.version,
         platforms=side.pip_platforms,

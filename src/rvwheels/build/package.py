@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from rvwheels.build.adoptwheel import AdoptJob, adopt_wheel
 from rvwheels.build.environment import BuildEnvironment, Side
 from rvwheels.build.makewheel import MakeJob, build_library_wheel
-from rvwheels.build.wheeltest import PIP_FLOOR, pypi_requirements, run_wheel_tests
+from rvwheels.build.wheeltest import pypi_requirements, run_wheel_tests
 from rvwheels.environment.crossfile import render_cross_file
 from rvwheels.environment.pkgconfig import ensure_pc_files
 from rvwheels.errors import BuildError, CommandFailed, EnvError, PatchError
@@ -124,9 +124,7 @@ class PackageBuilder:
         # exist only in the wheelhouse; PyPI has no riscv64 wheels of them.
         from_pypi = [r for r in self.build_requirements if not self._is_own_riscv64_wheel(r)]
         self._fetch_wheels(self.env.build, from_pypi)
-        self._fetch_wheels(
-            self.env.test, [PIP_FLOOR, *self.recipe.requires.run, *self.recipe.test.requires]
-        )
+        self._fetch_wheels(self.env.test, [*self.recipe.requires.run, *self.recipe.test.requires])
         return source
 
     def _fetch_debs(self) -> list[Path]:
@@ -154,6 +152,7 @@ class PackageBuilder:
             python_version=side.info.version,
             platforms=side.pip_platforms,
             log=self.log,
+            own_wheels=self.env.wheelhouse,
         )
 
     def _check_environment(self) -> None:

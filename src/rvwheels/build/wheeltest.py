@@ -17,6 +17,7 @@ from packaging.utils import canonicalize_name
 
 from rvwheels.build.environment import Side
 from rvwheels.errors import CommandFailed, WheelTestError
+from rvwheels.fetch import fetch_wheels
 from rvwheels.recipe.spec import Recipe
 
 # The first pip whose vendored packaging lists manylinux tags for riscv64.
@@ -36,8 +37,8 @@ class TestVenv:
 
 
 def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> TestVenv:
-    """A fresh venv whose pip can install manylinux riscv64 wheels (see PIP_FLOOR); its pip
-    is upgraded from the side's wheel cache, where callers fetch PIP_FLOOR first."""
+    """A fresh venv whose pip can install manylinux riscv64 wheels (see PIP_FLOOR): an older
+    pip is upgraded from a wheel fetched on the host into the side's wheel cache."""
     shutil.rmtree(workdir, ignore_errors=True)
     (workdir / "run").mkdir(parents=True)
     ex = side.executor
@@ -45,6 +46,15 @@ def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> T
     ex.run([side.python, "-m", "venv", venv], log=log, timeout=timeout)
     version = ex.run([f"{venv}/bin/python", "-m", "pip", "--version"], capture=True, log=log)
     if not _pip_knows_riscv64_manylinux(version):
+        # Fetched only when needed: Debian's own pip is new enough, and a native build box
+        # may have no network at all.
+        fetch_wheels(
+            [PIP_FLOOR],
+            side.wheels_dir,
+            python_version=side.info.version,
+            platforms=side.pip_platforms,
+            log=log,
+        )
         ex.run(
             [f"{venv}/bin/python", "-m", "pip", "install", "--no-index", "--find-links"]
             + [side.wheels_inside, "--upgrade", PIP_FLOOR],
