@@ -68,9 +68,11 @@ def prepare_test_side(options: BuildOptions, *, log: Path) -> Side:
     python = options.pythons[0] if options.pythons else None
     if options.mode == "native":
         return native.host_side(options, log=log, python=python)
-    from rvwheels.build.modes._roots import toolchain_python
+    from rvwheels.build.modes._roots import require_python, toolchain_python
 
     target = load_target(toolchain_dir=options.toolchain_dir)
     built = toolchain_python(options, python, log=log)
     interpreter = None if built is None else built.install(target.machine)
-    return root_side("target", options, target, log=log, python=interpreter)
+    side = root_side("target", options, target, log=log, python=interpreter)
+    require_python(python, side, options.toolchain_dir)
+    return side

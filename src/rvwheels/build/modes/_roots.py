@@ -8,7 +8,12 @@ from pathlib import Path
 from rvwheels.build.environment import Side, fingerprint, probe_python
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.executor import RootExecutor
-from rvwheels.environment.pythons import Install, ensure_cpython, load_python_spec
+from rvwheels.environment.pythons import (
+    Install,
+    available_python_versions,
+    ensure_cpython,
+    load_python_spec,
+)
 from rvwheels.environment.roots import ensure_root, load_root_spec
 from rvwheels.environment.target import Target
 from rvwheels.errors import EnvError
@@ -52,11 +57,23 @@ def root_side(
 
 def toolchain_python(options: BuildOptions, version: str | None, *, log: Path):
     """The CPython ``version`` built by the toolchain (made if missing), or None for the
-    roots' own Python."""
-    if version is None:
+    roots' own Python: when no version is asked for, or the one asked for has no
+    toolchain/pythons file (3.13 is Debian's; ``require_python`` checks it is the roots')."""
+    if version is None or version not in available_python_versions(options.toolchain_dir):
         return None
     spec = load_python_spec(version, options.toolchain_dir)
     return ensure_cpython(spec, cache=options.cache, toolchain_dir=options.toolchain_dir, log=log)
+
+
+def require_python(version: str | None, side: Side, toolchain_dir: Path) -> None:
+    if version is not None and side.info.version != version:
+        built = ", ".join(available_python_versions(toolchain_dir)) or "none"
+        msg = (
+            f"--python {version}: the roots' Python is {side.info.version} and "
+            f"toolchain/pythons/ builds {built}; add toolchain/pythons/{version}.toml "
+            "(a CPython source and its configure arguments) to build it"
+        )
+        raise EnvError(msg)
 
 
 def _floor(machine: str, target: Target) -> tuple[int, int]:

@@ -9,7 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
-from rvwheels.build.modes._roots import root_side, roots_fingerprint, toolchain_python
+from rvwheels.build.modes._roots import (
+    require_python,
+    root_side,
+    roots_fingerprint,
+    toolchain_python,
+)
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import Layout
@@ -37,6 +42,7 @@ def prepare(
         log=log,
         python=None if built is None else built.install("riscv64"),
     )
+    require_python(python, test, options.toolchain_dir)
     cross = target.cross
     multiarch_lib = f"/usr/lib/{target.triplet}"
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)

@@ -6,7 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
-from rvwheels.build.modes._roots import root_side, roots_fingerprint, toolchain_python
+from rvwheels.build.modes._roots import (
+    require_python,
+    root_side,
+    roots_fingerprint,
+    toolchain_python,
+)
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import discover_layout
@@ -21,6 +26,7 @@ def prepare(
     interpreter = None if built is None else built.install("riscv64")
     build = root_side(build_root or "target-dev", options, target, log=log, python=interpreter)
     test = root_side("target", options, target, log=log, python=interpreter)
+    require_python(python, test, options.toolchain_dir)
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
     return BuildEnvironment(
         mode="emulated",
