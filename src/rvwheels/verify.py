@@ -165,6 +165,7 @@ def _install_everything(
         python_version=side.info.version,
         platforms=side.pip_platforms,
         log=log,
+        own_wheels=options.wheelhouse,
     )
     venv = make_test_venv(side, options.cache / "work" / "_verify", log=log, timeout=3600)
     index = "file://" + side.executor.inside(options.wheelhouse) + "/simple"
