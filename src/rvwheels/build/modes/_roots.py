@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels.build.environment import Side, fingerprint, probe_python
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.executor import RootExecutor
 from rvwheels.environment.pythons import (
+    BuiltPython,
     Install,
     available_python_versions,
     ensure_cpython,
     load_python_spec,
 )
 from rvwheels.environment.roots import ensure_root, load_root_spec
-from rvwheels.environment.target import Target
+from rvwheels.environment.target import Target, load_target
 from rvwheels.errors import EnvError
 from rvwheels.fetch import manylinux_platforms
 
@@ -53,6 +55,46 @@ def root_side(
         wheels_dir=wheels_base / info.wheel_cache_key,
         pip_platforms=tuple(platforms),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RootSides:
+    """What cross and emulated builds share: the target, the toolchain-built Python (if any),
+    the build side in its root and the clean riscv64 test side."""
+
+    target: Target
+    built: BuiltPython | None
+    build: Side
+    test: Side
+
+
+def root_sides(
+    options: BuildOptions,
+    *,
+    log: Path,
+    python: str | None,
+    build_root: str,
+    build_machine: str | None = None,
+    with_qemu: bool = False,
+) -> RootSides:
+    """``build_machine``: the build side's architecture (x86_64 for cross), default the target's."""
+    target = load_target(toolchain_dir=options.toolchain_dir)
+    built = toolchain_python(options, python, log=log)
+
+    def interpreter(machine: str) -> Install | None:
+        return None if built is None else built.install(machine)
+
+    build = root_side(
+        build_root,
+        options,
+        target,
+        log=log,
+        with_qemu=with_qemu,
+        python=interpreter(build_machine or target.machine),
+    )
+    test = root_side("target", options, target, log=log, python=interpreter(target.machine))
+    require_python(python, test, options.toolchain_dir)
+    return RootSides(target=target, built=built, build=build, test=test)
 
 
 def toolchain_python(options: BuildOptions, version: str | None, *, log: Path):

@@ -9,40 +9,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
-from rvwheels.build.modes._roots import (
-    require_python,
-    root_side,
-    roots_fingerprint,
-    toolchain_python,
-)
+from rvwheels.build.modes._roots import root_sides, roots_fingerprint
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import Layout
 from rvwheels.environment.pythons import BUILD_MACHINE, BuiltPython
-from rvwheels.environment.target import load_target
 
 
 def prepare(
     options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
 ) -> BuildEnvironment:
-    target = load_target(toolchain_dir=options.toolchain_dir)
-    built = toolchain_python(options, python, log=log)
-    build = root_side(
-        build_root or "cross",
+    sides = root_sides(
         options,
-        target,
         log=log,
+        python=python,
+        build_root=build_root or "cross",
+        build_machine=BUILD_MACHINE,
         with_qemu=True,
-        python=None if built is None else built.install(BUILD_MACHINE),
     )
-    test = root_side(
-        "target",
-        options,
-        target,
-        log=log,
-        python=None if built is None else built.install("riscv64"),
-    )
-    require_python(python, test, options.toolchain_dir)
+    target, built, build, test = sides.target, sides.built, sides.build, sides.test
     cross = target.cross
     multiarch_lib = f"/usr/lib/{target.triplet}"
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)

@@ -6,27 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment
-from rvwheels.build.modes._roots import (
-    require_python,
-    root_side,
-    roots_fingerprint,
-    toolchain_python,
-)
+from rvwheels.build.modes._roots import root_sides, roots_fingerprint
 from rvwheels.build.options import BuildOptions
 from rvwheels.environment.distro import detect_distro
 from rvwheels.environment.pkgconfig import discover_layout
-from rvwheels.environment.target import load_target
 
 
 def prepare(
     options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
 ) -> BuildEnvironment:
-    target = load_target(toolchain_dir=options.toolchain_dir)
-    built = toolchain_python(options, python, log=log)
-    interpreter = None if built is None else built.install("riscv64")
-    build = root_side(build_root or "target-dev", options, target, log=log, python=interpreter)
-    test = root_side("target", options, target, log=log, python=interpreter)
-    require_python(python, test, options.toolchain_dir)
+    sides = root_sides(options, log=log, python=python, build_root=build_root or "target-dev")
+    target, build, test = sides.target, sides.build, sides.test
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
     return BuildEnvironment(
         mode="emulated",
