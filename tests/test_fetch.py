@@ -91,9 +91,7 @@ def test_own_wheels_satisfy_dependencies_but_stay_out_of_the_cache(tmp_path):
         tree = tmp_path / f"tree-{name}"
         (tree / name).mkdir(parents=True)
         (tree / name / "__init__.py").write_text("")
-        rewrap_wheel(
-            tree, out, name=name, version="1.0", tag="py3-none-any", requires_dist=deps
-        )
+        rewrap_wheel(tree, out, name=name, version="1.0", tag="py3-none-any", requires_dist=deps)
 
     cache, wheelhouse = tmp_path / "cache", tmp_path / "wheelhouse"
     pure_wheel("imageio_like", cache, ["numpy_like"])  # a PyPI wheel that needs one of ours

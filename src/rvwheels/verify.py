@@ -189,9 +189,12 @@ def _check_wheel(
 ) -> WheelResult:
     project = parse_wheel_filename(wheel.name)[0]
     progress.state(project, "testing", f"log: {log}")
+    detail = ""
     try:
         if project in recipes:
-            run_recipe_checks(recipes[project], venv, log=log, deadline=deadline)
+            skipped = run_recipe_checks(recipes[project], venv, log=log, deadline=deadline)
+            if skipped:
+                detail = f"({skipped} source-tree test command(s) run at build time only)"
         else:
             module = project.replace("-", "_")
             venv.side.executor.run([venv.python, "-c", f"import {module}"], cwd=venv.cwd, log=log)
@@ -199,7 +202,7 @@ def _check_wheel(
         progress.finished(project, "FAILED")
         return WheelResult(wheel=wheel.name, ok=False, detail=exc.message.splitlines()[0])
     progress.finished(project, "ok")
-    return WheelResult(wheel=wheel.name, ok=True)
+    return WheelResult(wheel=wheel.name, ok=True, detail=detail)
 
 
 def _run_lama(venv: TestVenv, model, image, mask, threads: int, log: Path) -> dict[str, object]:

@@ -457,6 +457,7 @@ class PackageBuilder:
             workdir=self.work / "test",
             wheelhouse=self.env.wheelhouse,
             log=self.log,
+            source=self.work / "src" if (self.work / "src").is_dir() else None,
         )
 
     def _record(self, source: Path, wheel: Path) -> dict[str, object]:

@@ -1,0 +1,60 @@
+"""The recipe test step's command rules, with a recording executor instead of a root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from rvwheels.build.wheeltest import TestVenv, _pip_knows_riscv64_manylinux, run_recipe_checks
+from rvwheels.recipe.spec import BuildSpec, Recipe, SourceSpec, TestSpec
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.argvs: list[list[str]] = []
+
+    def run(self, argv, **_kwargs) -> str:
+        self.argvs.append(list(argv))
+        return ""
+
+
+def _venv(ex: Recorder) -> TestVenv:
+    return TestVenv(
+        side=SimpleNamespace(executor=ex), python="/v/bin/python", cwd="/r", host_cwd=Path("/r")
+    )
+
+
+def _recipe() -> Recipe:
+    return Recipe(
+        name="demo",
+        version="1",
+        source=SourceSpec(url="https://example.org/demo-1.tar.gz", sha256="0" * 64),
+        build=BuildSpec(backend="setuptools"),
+        test=TestSpec(
+            imports=("demo",),
+            commands=(("python", "-c", "print(1)"), ("python", "-m", "pytest", "{source}/tests")),
+        ),
+        path=Path("/recipes/demo.toml"),
+        digest="d",
+    )
+
+
+def test_source_commands_get_the_tree_at_build_time():
+    ex = Recorder()
+    skipped = run_recipe_checks(_recipe(), _venv(ex), log=None, deadline=1e12, source="/w/src")
+    assert skipped == 0
+    assert ex.argvs[-1] == ["/v/bin/python", "-m", "pytest", "/w/src/tests"]
+
+
+def test_without_a_source_those_commands_are_left_out_and_counted():
+    ex = Recorder()
+    skipped = run_recipe_checks(_recipe(), _venv(ex), log=None, deadline=1e12)
+    assert skipped == 1
+    assert ex.argvs == [["/v/bin/python", "-c", "import demo"], ["/v/bin/python", "-c", "print(1)"]]
+
+
+def test_pip_before_24_1_cannot_see_riscv64_manylinux_tags():
+    assert not _pip_knows_riscv64_manylinux("pip 22.3.1 from /v/lib/python3.11/site-packages/pip")
+    assert not _pip_knows_riscv64_manylinux("pip 23.3.1 from …")
+    assert _pip_knows_riscv64_manylinux("pip 24.1 from …")
+    assert _pip_knows_riscv64_manylinux("pip 25.1.1 from …")
