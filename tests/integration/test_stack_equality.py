@@ -29,7 +29,7 @@ from rvwheels.build.environment import Side
 from rvwheels.build.modes import prepare_test_side
 from rvwheels.build.modes._roots import root_side
 from rvwheels.build.options import resolve_options
-from rvwheels.build.wheeltest import PIP_FLOOR, TestVenv, make_test_venv
+from rvwheels.build.wheeltest import TestVenv, make_test_venv
 from rvwheels.environment.target import load_target
 from rvwheels.fetch import fetch_wheels
 from rvwheels.locks import exclusive
@@ -132,14 +132,6 @@ def results() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, s
         target = load_target(toolchain_dir=options.toolchain_dir)
         x86 = root_side("native-x86_64", options, target, log=log)
         x86_wheels, pure = download_wheels(pins, x86, work, log)
-        for side in (riscv, x86):  # make_test_venv upgrades an old pip from there
-            fetch_wheels(
-                [PIP_FLOOR],
-                side.wheels_dir,
-                python_version=side.info.version,
-                platforms=side.pip_platforms,
-                log=log,
-            )
         riscv_venv = make_test_venv(riscv, work / "riscv64", log=log, timeout=TIMEOUT)
         index = "file://" + riscv.executor.inside(options.wheelhouse) + "/simple"
         install(riscv_venv, pins, ["--index-url", index, "--find-links", pure], log)
