@@ -81,3 +81,32 @@ def test_a_repeated_build_is_a_no_op(cross_wheelhouse):
     assert result.returncode == 0, result.stderr
     assert result.stderr.count(": up to date") == len(FIXTURES)
     assert sorted(p.name for p in cross_wheelhouse.glob("*.whl")) == before
+
+
+def _ccache_hits() -> int:
+    root = root_path(load_root_spec("cross"), cache_dir())
+    work = cache_dir() / "work"
+    ex = RootExecutor(root=root, binds={work: "/rvw/work"})
+    stats = ex.run(
+        ["ccache", "--print-stats"],
+        env={"CCACHE_DIR": "/rvw/work/.ccache/cross"},
+        capture=True,
+    )
+    counts = dict(line.split("\t", 1) for line in stats.splitlines() if "\t" in line)
+    return int(counts.get("direct_cache_hit", 0)) + int(counts.get("preprocessed_cache_hit", 0))
+
+
+def test_a_forced_rebuild_compiles_from_the_compiler_cache(cross_wheelhouse):
+    before = _ccache_hits()
+    result = rvwheels(
+        "build",
+        "rvw-meson-c",
+        "--force",
+        "--no-test",
+        "--recipes",
+        str(FIXTURE_RECIPES),
+        "--wheelhouse",
+        str(cross_wheelhouse),
+    )
+    assert result.returncode == 0, result.stderr
+    assert _ccache_hits() > before

@@ -178,7 +178,7 @@ class PackageBuilder:
 
     @property
     def _c_compiler(self) -> str:
-        # A recipe may bring its own (torchvision: the amd64 cross gcc inside a riscv64 root).
+        # A recipe may bring its own (the torchvision draft: amd64 clang inside a riscv64 root).
         return self.recipe.build.env.get("CC", self.env.c_compiler)
 
     def _tests_can_run(self) -> bool:
