@@ -119,13 +119,23 @@ class PackageBuilder:
         if self.recipe.adopt is not None:
             self.adopted_sources = (source, *self._fetch_debs())
         sdist_requires = read_build_requires(source) if self._is_python_project else []
-        self.build_requirements = [*BUILD_TOOLS, *sdist_requires]
+        self.build_requirements = [*BUILD_TOOLS, *sdist_requires, *self._pins(sdist_requires)]
         # On a riscv64 build side, requirements built by our own recipes (numpy for scipy)
         # exist only in the wheelhouse; PyPI has no riscv64 wheels of them.
         from_pypi = [r for r in self.build_requirements if not self._is_own_riscv64_wheel(r)]
         self._fetch_wheels(self.env.build, from_pypi)
         self._fetch_wheels(self.env.test, [*self.recipe.requires.run, *self.recipe.test.requires])
         return source
+
+    def _pins(self, requirements: list[str]) -> list[str]:
+        """A build requirement that one of our recipes builds (numpy for scipy) is pinned to
+        that recipe's version on the build side too: Cython compiles against the build numpy's
+        .pxd and the target numpy's headers, which must agree (numpy 2.5's .pxd uses
+        PyDataType_TYPEOBJ, which 2.4's headers lack)."""
+        names = {canonicalize_name(Requirement(r).name) for r in requirements}
+        return [
+            f"{name}=={self.required[name].version}" for name in sorted(names & set(self.required))
+        ]
 
     def _fetch_debs(self) -> list[Path]:
         assert self.recipe.adopt is not None
