@@ -31,24 +31,27 @@ def fetch_source(recipe: Recipe, cache: Path) -> Path:
     """Return the recipe's source (a cached, hash-checked archive, or its local folder)."""
     if recipe.source.path is not None:
         return recipe.source.path
-    return fetch_file(recipe, recipe.source, cache)
+    return fetch_file(
+        recipe.source, cache, name=recipe.name, stated_in=recipe.path, key="source.sha256"
+    )
 
 
-def fetch_file(recipe: Recipe, src: SourceSpec, cache: Path, *, key: str = "source.sha256") -> Path:
+def fetch_file(src: SourceSpec, cache: Path, *, name: str, stated_in: Path, key: str) -> Path:
     """Download ``src`` (a url with its sha256) into the cache once; check it every time.
-    ``key`` names where the recipe states the hash, for the error message."""
+    ``name`` is what the file is for, ``stated_in`` and ``key`` where its hash is written
+    (for the error message)."""
     assert src.url is not None and src.sha256 is not None
     dest = cache / "sources" / src.sha256 / src.filename
     if dest.is_file() and sha256_of(dest) == src.sha256:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
-    download(src.url, partial, recipe.name)
+    download(src.url, partial, name)
     actual = sha256_of(partial)
     if actual != src.sha256:
         partial.unlink()
         msg = (
-            f"{recipe.name}: sha256 of {src.filename} is {actual}, but {recipe.path} says "
+            f"{name}: sha256 of {src.filename} is {actual}, but {stated_in} says "
             f"{src.sha256}; if the new file is trusted, put its hash in {key}"
         )
         raise FetchError(msg)

@@ -140,7 +140,13 @@ class PackageBuilder:
     def _fetch_debs(self) -> list[Path]:
         assert self.recipe.adopt is not None
         return [
-            fetch_file(self.recipe, deb, self.cache, key=f"adopt.deb[{i}].sha256")
+            fetch_file(
+                deb,
+                self.cache,
+                name=self.recipe.name,
+                stated_in=self.recipe.path,
+                key=f"adopt.deb[{i}].sha256",
+            )
             for i, deb in enumerate(self.recipe.adopt.debs)
         ]
 

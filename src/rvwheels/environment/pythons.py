@@ -28,9 +28,10 @@ from pathlib import Path
 
 from rvwheels.environment.executor import RootExecutor
 from rvwheels.environment.roots import ensure_root, load_root_spec
-from rvwheels.errors import CommandFailed, EnvError, FetchError
-from rvwheels.fetch import download, sha256_of
+from rvwheels.errors import CommandFailed, EnvError
+from rvwheels.fetch import fetch_file
 from rvwheels.locks import exclusive
+from rvwheels.recipe.spec import SourceSpec
 
 PYTHONS_MOUNT = "/rvw/pythons"
 # The build Python is built first; every other machine is cross compiled with it.
@@ -376,22 +377,13 @@ def _smoke_check(
 
 def fetch_python_source(spec: PythonSpec, cache: Path) -> Path:
     """The hash-checked source tarball, in the same cache folder as recipe sources."""
-    dest = cache / "sources" / spec.sha256 / spec.filename
-    if dest.is_file() and sha256_of(dest) == spec.sha256:
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".part")
-    download(spec.url, partial, f"CPython {spec.release}")
-    actual = sha256_of(partial)
-    if actual != spec.sha256:
-        partial.unlink()
-        msg = (
-            f"{spec.path}: sha256 of {spec.filename} is {actual}, not the file's {spec.sha256}; "
-            "if the new tarball is trusted, put its hash in sha256"
-        )
-        raise FetchError(msg)
-    partial.replace(dest)
-    return dest
+    return fetch_file(
+        SourceSpec(url=spec.url, sha256=spec.sha256),
+        cache,
+        name=f"CPython {spec.release}",
+        stated_in=spec.path,
+        key="sha256",
+    )
 
 
 def _unpack(archive: Path, dest: Path) -> str:
