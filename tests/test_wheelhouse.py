@@ -496,3 +496,15 @@ def test_pip_downloads_and_installs_from_the_index(
         capture=True,
     )
     assert answer.strip() == "42"
+
+
+def test_wheels_for_python_keeps_its_own_and_python_independent_ones(tmp_path):
+    names = [
+        "numpy-2.4.6-cp311-cp311-manylinux_2_38_riscv64.whl",
+        "numpy-2.4.6-cp313-cp313-manylinux_2_38_riscv64.whl",
+        "openblas-0.3.34-py3-none-manylinux_2_38_riscv64.whl",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    got = [p.name for p in Wheelhouse(tmp_path).wheels_for_python("3.11")]
+    assert got == [names[0], names[2]]

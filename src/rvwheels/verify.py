@@ -95,7 +95,7 @@ def verify(
     side = prepare_test_side(options, log=log)
     report = Report(environment=f"Python {side.info.full} on {side.info.machine}")
     recipes = load_recipes(options.recipes_dir)
-    wheels = [w for w in wheelhouse.wheels() if _fits(w, side)]
+    wheels = wheelhouse.wheels_for_python(side.info.version)
     projects = sorted({parse_wheel_filename(w.name)[0] for w in wheels})
     deadline = time.monotonic() + VERIFY_TIMEOUT
     venv = _install_everything(side, wheels, recipes, options, log, progress)
@@ -112,14 +112,6 @@ def verify(
         json.dumps(asdict(report) | {"ok": report.ok}, indent=1)
     )
     return report
-
-
-def _fits(wheel: Path, side: Side) -> bool:
-    """Wheels for this side's Python (cp311…) or for any (py3-none): a wheelhouse may hold
-    several Pythons' wheels of a project."""
-    python = f"cp{side.info.version.replace('.', '')}"
-    tags = parse_wheel_filename(wheel.name)[3]
-    return any(t.interpreter == python or t.abi == "none" for t in tags)
 
 
 def _publish_runtime(wheelhouse: Wheelhouse, log: Path) -> None:

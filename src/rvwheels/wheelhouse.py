@@ -148,6 +148,19 @@ class Wheelhouse:
             return []
         return sorted(p for p in self.root.glob("*.whl") if p.is_file())
 
+    def wheels_for_python(self, version: str) -> list[Path]:
+        """The wheels a CPython ``version`` ("3.11") can use: its own (cp311) and those for any
+        Python (py3-none, e.g. OpenBLAS). A wheelhouse may hold several Pythons' wheels."""
+        interpreter = f"cp{version.replace('.', '')}"
+        return [
+            wheel
+            for wheel in self.wheels()
+            if any(
+                t.interpreter == interpreter or t.abi == "none"
+                for t in parse_wheel_filename(wheel.name)[3]
+            )
+        ]
+
     def record(self, wheel_name: str) -> dict | None:
         """The build record of the wheel called ``wheel_name``, or None if it has none."""
         if Path(wheel_name).name != wheel_name:

@@ -36,6 +36,7 @@ from rvwheels.progress import Progress
 from rvwheels.recipe.spec import Recipe
 from rvwheels.repair import platform_tag, repair_wheel, show_wheel
 from rvwheels.run import run
+from rvwheels.wheelhouse import Wheelhouse
 
 # Installed next to the build requirements in the build venv: the frontend, the repair tool
 # and the two native tools they call (wheels exist for x86_64 and riscv64).
@@ -243,14 +244,14 @@ class PackageBuilder:
                 zf.extractall(site)
 
     def _dependency_wheel(self, name: str) -> Path:
-        tag = f"cp{self.env.test.info.version.replace('.', '')}"
-        for wheel in sorted(self.env.wheelhouse.glob("*.whl"), reverse=True):
-            project, _, _, tags = parse_wheel_filename(wheel.name)
-            if project == name and any(t.interpreter == tag or t.abi == "none" for t in tags):
+        version = self.env.test.info.version
+        usable = Wheelhouse(self.env.wheelhouse).wheels_for_python(version)
+        for wheel in reversed(usable):
+            if parse_wheel_filename(wheel.name)[0] == name:
                 return wheel
         msg = (
             f"{self.recipe.name} requires the recipe {name}, but {self.env.wheelhouse} has no "
-            f"{tag} wheel of it; build it first: rvwheels build {name}"
+            f"cp{version.replace('.', '')} wheel of it; build it first: rvwheels build {name}"
         )
         raise EnvError(msg)
 
