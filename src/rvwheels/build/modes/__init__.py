@@ -8,7 +8,6 @@ native   on a riscv64 machine with its own compilers (e.g. openEuler on the RVBo
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 from rvwheels.build.environment import BuildEnvironment, Side
@@ -24,12 +23,9 @@ def prepare_environment(
     from rvwheels.build.modes import cross, emulated, native
 
     if options.mode == "native":
-        return native.prepare(options, log=log, python=python)
-    preparers: dict[str, Callable[..., BuildEnvironment]] = {
-        "cross": cross.prepare,
-        "emulated": emulated.prepare,
-    }
-    return preparers[options.mode](options, log=log, python=python, build_root=build_root)
+        return native.prepare(options, log=log, python=python)  # no roots on a riscv64 machine
+    mode = cross if options.mode == "cross" else emulated
+    return mode.prepare(options, log=log, python=python, build_root=build_root)
 
 
 class Environments:
@@ -62,17 +58,9 @@ def prepare_test_side(options: BuildOptions, *, log: Path) -> Side:
     """Only the clean target environment (for verify): this machine in native mode, else the
     clean riscv64 root under qemu; with the first of ``options.pythons`` if any."""
     from rvwheels.build.modes import native
-    from rvwheels.build.modes._roots import root_side
-    from rvwheels.environment.target import load_target
+    from rvwheels.build.modes._roots import target_side_only
 
     python = options.pythons[0] if options.pythons else None
     if options.mode == "native":
         return native.host_side(options, log=log, python=python)
-    from rvwheels.build.modes._roots import require_python, toolchain_python
-
-    target = load_target(toolchain_dir=options.toolchain_dir)
-    built = toolchain_python(options, python, log=log)
-    interpreter = None if built is None else built.install(target.machine)
-    side = root_side("target", options, target, log=log, python=interpreter)
-    require_python(python, side, options.toolchain_dir)
-    return side
+    return target_side_only(options, log=log, python=python)

@@ -92,9 +92,29 @@ def root_sides(
         with_qemu=with_qemu,
         python=interpreter(build_machine or target.machine),
     )
-    test = root_side("target", options, target, log=log, python=interpreter(target.machine))
-    require_python(python, test, options.toolchain_dir)
+    test = _clean_target_side(options, target, built, python, log=log)
     return RootSides(target=target, built=built, build=build, test=test)
+
+
+def target_side_only(options: BuildOptions, *, log: Path, python: str | None) -> Side:
+    """The clean riscv64 test side without a build side (what verify needs)."""
+    target = load_target(toolchain_dir=options.toolchain_dir)
+    built = toolchain_python(options, python, log=log)
+    return _clean_target_side(options, target, built, python, log=log)
+
+
+def _clean_target_side(
+    options: BuildOptions,
+    target: Target,
+    built: BuiltPython | None,
+    python: str | None,
+    *,
+    log: Path,
+) -> Side:
+    install = None if built is None else built.install(target.machine)
+    side = root_side("target", options, target, log=log, python=install)
+    require_python(python, side, options.toolchain_dir)
+    return side
 
 
 def toolchain_python(options: BuildOptions, version: str | None, *, log: Path):
