@@ -145,7 +145,7 @@ def _build_and_publish(
         log=log,
         run_tests=options.run_tests,
         variant=options.variants.get(recipe.name),
-        jobs=max(2, os.cpu_count() or 1) // options.jobs or 1,
+        jobs=max(1, (os.cpu_count() or 1) // options.jobs),  # compile jobs per package
         required=job.required,
     )
     try:

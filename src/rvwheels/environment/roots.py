@@ -43,7 +43,12 @@ class RootSpec:
 
 
 def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> RootSpec:
-    data = _read_root_list(name, toolchain_dir)
+    path = toolchain_dir / "roots" / f"{name}.toml"
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"{path}: cannot read root package list ({exc}); restore it from git"
+        raise EnvError(msg) from None
     return RootSpec(
         name=name,
         description=data["description"],
@@ -53,15 +58,6 @@ def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> Root
         variant=data.get("variant", "apt"),
         packages=tuple(data["packages"]),
     )
-
-
-def _read_root_list(name: str, toolchain_dir: Path) -> dict:
-    path = toolchain_dir / "roots" / f"{name}.toml"
-    try:
-        return tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        msg = f"{path}: cannot read root package list ({exc}); restore it from git"
-        raise EnvError(msg) from None
 
 
 def root_path(spec: RootSpec, cache: Path) -> Path:
