@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels.adopt.rewrap import rewrap_wheel
+from rvwheels.environment.executor import Executor
 from rvwheels.errors import BuildError, CommandFailed
-from rvwheels.recipe.spec import MakeSpec, Recipe, VariantSpec
+from rvwheels.recipe.spec import Recipe, VariantSpec
 
 _SONAME_LINK = re.compile(r"\.so\.\d+$")
 _PC_PREFIX = re.compile(r"^prefix=.*$", re.MULTILINE)
@@ -32,7 +33,7 @@ class MakeJob:
 
     recipe: Recipe
     variant: VariantSpec | None
-    executor: object  # an rvwheels.environment.executor.Executor
+    executor: Executor
     src: Path  # host path of the unpacked, patched source
     stage: Path  # host path that `make install` fills (emptied first)
     dist: Path  # host folder for the finished (unrepaired) wheel
@@ -44,7 +45,8 @@ class MakeJob:
 
 
 def build_library_wheel(job: MakeJob) -> Path:
-    spec = _make_spec(job.recipe)
+    spec = job.recipe.build.make
+    assert spec is not None  # the loader requires [build.make] for backend "make"
     ex = job.executor
     shutil.rmtree(job.stage, ignore_errors=True)
     prefix = job.stage / spec.package
@@ -119,10 +121,3 @@ def _soname_in(lib_dir: Path, dev_name: str) -> str | None:
 
 def _fill(args: tuple[str, ...], values: Mapping[str, str]) -> list[str]:
     return [arg.format_map(values) for arg in args]
-
-
-def _make_spec(recipe: Recipe) -> MakeSpec:
-    if recipe.build.make is None:  # the loader guarantees it for backend "make"
-        msg = f"{recipe.path}: backend make needs a [build.make] section"
-        raise BuildError(msg)
-    return recipe.build.make
