@@ -101,11 +101,12 @@ def list_recipes(recipes_dir) -> None:
 @cli.command()
 @click.argument("package")
 @recipes_option
-def show(package, recipes_dir) -> None:
+@click.option("--python", metavar="VERSION", help="Apply its overrides for this Python (3.13).")
+def show(package, recipes_dir, python) -> None:
     """Show a recipe as rvwheels understood it."""
     from rvwheels.commands import print_recipe
 
-    print_recipe(_options(recipes_dir=recipes_dir), package)
+    print_recipe(_options(recipes_dir=recipes_dir), package, python)
 
 
 @cli.command()

@@ -24,7 +24,7 @@ def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) 
     if not requested:
         msg = "name at least one package (see 'rvwheels list') or use --all"
         raise ConfigurationError(msg)
-    order = build_order(requested, recipes)  # unknown names fail here, before any work
+    build_order(requested, recipes)  # unknown names fail here, before any work
     progress = Progress()
     started = time.monotonic()
     outcomes = []
@@ -34,6 +34,9 @@ def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) 
             progress.info(f"preparing the {options.mode} environment (log: {env_log})")
             environments = Environments(options, python=python, log=env_log)
             env = environments.default()
+            # Recipes may override tables for some Pythons ([[overrides]]): read them for this one.
+            recipes = load_recipes(options.recipes_dir, env.test.info.version)
+            order = build_order(requested, recipes)
             progress.info(
                 f"{env.description}; building {', '.join(order)} with {options.jobs} job(s)"
             )
@@ -95,8 +98,8 @@ def merge_wheelhouses(options: BuildOptions, sources: list) -> None:
     click.echo(f"wheelhouse {options.wheelhouse}: {len(target.wheels())} wheel(s)", err=True)
 
 
-def print_recipe(options: BuildOptions, name: str) -> None:
-    recipe = find_recipe(name, options.recipes_dir)
+def print_recipe(options: BuildOptions, name: str, python: str | None = None) -> None:
+    recipe = find_recipe(name, options.recipes_dir, python)
     click.echo(json.dumps(dataclasses.asdict(recipe), indent=2, default=str))
 
 

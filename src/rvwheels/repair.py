@@ -19,9 +19,11 @@ def repair_wheel(
     venv_bin: str,
     log: Path,
     library_dirs: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> Path:
     """``library_dirs``: where else to look for needed libraries (those of library recipes,
-    e.g. OpenBLAS unpacked in the target site), as the build side sees them."""
+    e.g. OpenBLAS unpacked in the target site), as the build side sees them; ``exclude``:
+    sonames (glob patterns) left to another wheel, which must be loaded first (libtorch)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"}
     if library_dirs:
@@ -36,6 +38,7 @@ def repair_wheel(
                 "auto",
                 "-w",
                 side.executor.inside(out_dir),
+                *[arg for pattern in exclude for arg in ("--exclude", pattern)],
                 side.executor.inside(wheel),
             ],
             env=env,

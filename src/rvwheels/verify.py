@@ -94,7 +94,7 @@ def verify(
     _publish_runtime(wheelhouse, log)
     side = prepare_test_side(options, log=log)
     report = Report(environment=f"Python {side.info.full} on {side.info.machine}")
-    recipes = load_recipes(options.recipes_dir)
+    recipes = load_recipes(options.recipes_dir, side.info.version)
     wheels = wheelhouse.wheels_for_python(side.info.version)
     projects = sorted({parse_wheel_filename(w.name)[0] for w in wheels})
     deadline = time.monotonic() + VERIFY_TIMEOUT
@@ -148,7 +148,7 @@ def _install_everything(
             for r in (*recipes[p].requires.run, *recipes[p].test.requires)
         }
         # What the wheels themselves require from PyPI (the adopted torch: sympy, networkx…).
-        | {r for w in wheels for r in pypi_requirements(w, own=projects)}
+        | {r for w in wheels for r in pypi_requirements(w, own=projects, python=side.info.version)}
     )
     progress.state("venv", "installing", f"{len(projects)} projects from the wheelhouse index")
     fetch_wheels(

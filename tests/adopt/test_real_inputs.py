@@ -25,8 +25,10 @@ from packaging.version import Version
 from rvwheels.adopt.debs import extract_debs, python_tree_from_debs
 from rvwheels.adopt.elfcheck import check_machine, read_dynamic, unresolved_needed
 from rvwheels.adopt.rewrap import rewrap_wheel, unpack_wheel
+from rvwheels.adopt.sonames import patchelf_edits
 from rvwheels.errors import BuildError
 from rvwheels.paths import cache_dir
+from rvwheels.run import run
 
 PYPI_WHEEL = (
     "https://files.pythonhosted.org/packages/6c/c5/"
@@ -211,3 +213,31 @@ def test_adopt_debian_trixie_torch(tmp_path):
     print("Requires-Dist:", list(tree.requires_dist))
     print("_C:", read_dynamic(extension))
     print("DT_NEEDED outside the wheel:", {k: len(v) for k, v in missing.items()})
+
+
+@pytest.mark.integration
+def test_debian_torch_libraries_find_each_other_after_the_patchelf_edits(tmp_path):
+    root = extract_debs([cached(*PYTHON3_TORCH), cached(*LIBTORCH)], tmp_path / "root")
+    tree = python_tree_from_debs(
+        root,
+        packages=TORCH_PACKAGES,
+        dest=tmp_path / "tree",
+        exclude=["torch/include", "torch/test"],
+    )
+    lib = tree.path / "torch/lib"
+    # Debian's layout: development names holding versioned sonames, no RUNPATH to each other.
+    assert read_dynamic(lib / "libc10.so").soname == "libc10.so.2.6"
+    assert "libc10.so.2.6" in unresolved_needed(check_machine(tree.path))
+    elf_files = check_machine(tree.path)
+    for path, operations in patchelf_edits(elf_files).items():
+        for operation in operations:
+            run(["patchelf", *operation, path])
+    for name in ("libc10.so", "libtorch_cpu.so", "libtorch_python.so", "libtorch_global_deps.so"):
+        assert read_dynamic(lib / name).soname == name
+    python = read_dynamic(lib / "libtorch_python.so")
+    assert {"libtorch_cpu.so", "libc10.so", "libshm.so", "libtorch.so"} <= set(python.needed)
+    assert python.runpath == ("$ORIGIN",)
+    # Every library of the tree that a file needs is now found by file name.
+    left = unresolved_needed(elf_files)
+    assert not [name for name in left if "torch" in name or "c10" in name or "shm" in name], left
+    assert patchelf_edits(elf_files) == {}  # a second pass has nothing left to do

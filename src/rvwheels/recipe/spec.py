@@ -110,6 +110,12 @@ class ProvidesSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RepairSpec:
+    # sonames (glob patterns) auditwheel leaves to another wheel: torchvision's libtorch
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class CrossSpec:
     properties: dict[str, PropertyValue] = field(default_factory=dict)  # Meson [properties]
 
@@ -141,6 +147,7 @@ class Recipe:
     requires: RequiresSpec = field(default_factory=RequiresSpec)
     provides: ProvidesSpec = field(default_factory=ProvidesSpec)
     adopt: AdoptSpec | None = None  # backend "adopt" only
+    repair: RepairSpec = field(default_factory=RepairSpec)
     test: TestSpec = field(default_factory=TestSpec)
     path: Path  # the .toml file, absolute
     digest: str  # sha256 hex of the recipe file's bytes followed by each patch's bytes, in order

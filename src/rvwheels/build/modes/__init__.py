@@ -7,6 +7,7 @@ native   on a riscv64 machine with its own compilers (e.g. openEuler on the RVBo
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -36,22 +37,35 @@ class Environments:
         self.options = options
         self.python = python
         self.log = log
-        self._prepared: dict[str | None, BuildEnvironment] = {}
+        self._prepared: dict[tuple[str, str | None], BuildEnvironment] = {}
         self._lock = threading.Lock()
 
     def default(self) -> BuildEnvironment:
-        return self._get(None)
+        return self._get(self.options.mode, None)
 
     def for_recipe(self, recipe: Recipe) -> BuildEnvironment:
-        return self._get(recipe.build.roots.get(self.options.mode))
+        mode = mode_for(recipe, self.options.mode)
+        return self._get(mode, recipe.build.roots.get(mode))
 
-    def _get(self, build_root: str | None) -> BuildEnvironment:
+    def _get(self, mode: str, build_root: str | None) -> BuildEnvironment:
         with self._lock:
-            if build_root not in self._prepared:
-                self._prepared[build_root] = prepare_environment(
-                    self.options, log=self.log, python=self.python, build_root=build_root
+            if (mode, build_root) not in self._prepared:
+                self._prepared[mode, build_root] = prepare_environment(
+                    dataclasses.replace(self.options, mode=mode),
+                    log=self.log,
+                    python=self.python,
+                    build_root=build_root,
                 )
-            return self._prepared[build_root]
+            return self._prepared[mode, build_root]
+
+
+def mode_for(recipe: Recipe, mode: str) -> str:
+    """The run's mode, except that a recipe which cannot cross-build but can build emulated
+    (its build.modes say so) builds emulated in a cross run, as its recipe documents."""
+    modes = recipe.build.modes
+    if mode == "cross" and "cross" not in modes and "emulated" in modes:
+        return "emulated"
+    return mode
 
 
 def prepare_test_side(options: BuildOptions, *, log: Path) -> Side:
