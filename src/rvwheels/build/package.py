@@ -8,7 +8,6 @@ its tests, so a failed or interrupted build never leaves anything there.
 from __future__ import annotations
 
 import shutil
-import tarfile
 import time
 import zipfile
 from collections.abc import Mapping
@@ -21,21 +20,15 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from rvwheels.build.adoptwheel import AdoptJob, adopt_wheel
 from rvwheels.build.environment import BuildEnvironment, Side
 from rvwheels.build.makewheel import MakeJob, build_library_wheel
+from rvwheels.build.sourcetree import make_source_tree, source_note
 from rvwheels.build.wheeltest import make_venv, pypi_requirements, run_wheel_tests
 from rvwheels.environment.crossfile import render_cross_file
 from rvwheels.environment.pkgconfig import ensure_pc_files
-from rvwheels.errors import BuildError, CommandFailed, EnvError, PatchError
-from rvwheels.fetch import (
-    fetch_file,
-    fetch_source,
-    fetch_wheels,
-    read_build_requires,
-    sha256_of,
-)
+from rvwheels.errors import BuildError, CommandFailed, EnvError
+from rvwheels.fetch import fetch_file, fetch_source, fetch_wheels, read_build_requires
 from rvwheels.progress import Progress
 from rvwheels.recipe.spec import Recipe
 from rvwheels.repair import platform_tag, repair_wheel, show_wheel
-from rvwheels.run import run
 from rvwheels.wheelhouse import Wheelhouse
 
 # Installed next to the build requirements in the build venv: the frontend, the repair tool
@@ -223,13 +216,7 @@ class PackageBuilder:
         self._install_recipe_dependencies()
         if self.recipe.adopt is not None:
             return  # nothing to unpack or patch: the adopted files are repacked as they are
-        src = self.work / "src"
-        if source.is_dir():
-            shutil.copytree(source, src, ignore=shutil.ignore_patterns("build", "*.egg-info"))
-        else:
-            _unpack(source, src)
-        for patch in self.recipe.source.patches:
-            self._apply_patch(patch, src)
+        make_source_tree(self.recipe, source, self.work / "src", log=self.log)
         if self.env.cross_file_args is not None:
             (self.work / "cross.ini").write_text(
                 render_cross_file(
@@ -280,20 +267,6 @@ class PackageBuilder:
         if isinstance(value, tuple | list):
             return [self._expand(v) for v in value]
         return value
-
-    def _apply_patch(self, patch: Path, src: Path) -> None:
-        # A dry run first, so a patch that does not apply leaves no half-patched tree behind.
-        for dry in (True, False):
-            argv = ["patch", "-p1", "--batch", "--forward", "-d", str(src), "-i", str(patch)]
-            try:
-                run([*argv, "--dry-run"] if dry else argv, log=self.log)
-            except CommandFailed:
-                msg = (
-                    f"{self.recipe.name}: patch {patch.name} does not apply to "
-                    f"{self.recipe.source.filename}; refresh it against version "
-                    f"{self.recipe.version} (details in {self.log})"
-                )
-                raise PatchError(msg) from None
 
     def _compile(self) -> Path:
         self._make_build_venv()
@@ -501,7 +474,7 @@ class PackageBuilder:
             "version": self.recipe.version,
             "recipe": str(self.recipe.path),
             "recipe_digest": self.recipe.digest,
-            "source_sha256": self.recipe.source.sha256 or _tree_note(source),
+            "source_sha256": self.recipe.source.sha256 or source_note(source),
             "mode": self.env.mode,
             "variant": None if self.variant is None else self.variant.name,
             "environment": self.env.description,
@@ -518,22 +491,3 @@ class PackageBuilder:
             },
             "log": str(self.log),
         }
-
-
-def _unpack(archive: Path, dest: Path) -> None:
-    """Unpack an sdist into ``dest`` without its top-level folder."""
-    staging = dest.with_name(dest.name + ".unpack")
-    shutil.rmtree(staging, ignore_errors=True)
-    if archive.name.endswith(".zip"):
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(staging)
-    else:
-        with tarfile.open(archive) as tf:
-            tf.extractall(staging, filter="data")
-    tops = list(staging.iterdir())
-    (tops[0] if len(tops) == 1 and tops[0].is_dir() else staging).rename(dest)
-    shutil.rmtree(staging, ignore_errors=True)
-
-
-def _tree_note(source: Path) -> str:
-    return f"local:{source}" if source.is_dir() else sha256_of(source)
