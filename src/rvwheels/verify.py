@@ -148,7 +148,7 @@ def _install_everything(
             for r in (*recipes[p].requires.run, *recipes[p].test.requires)
         }
         # What the wheels themselves require from PyPI (the adopted torch: sympy, networkx…).
-        | {r for w in wheels for r in pypi_requirements(w, own=projects, python=side.info.version)}
+        | {r for w in wheels for r in pypi_requirements(w, own=projects, target=side.info)}
     )
     progress.state("venv", "installing", f"{len(projects)} projects from the wheelhouse index")
     fetch_wheels(

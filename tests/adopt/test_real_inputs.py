@@ -227,8 +227,8 @@ def test_debian_torch_libraries_find_each_other_after_the_patchelf_edits(tmp_pat
     lib = tree.path / "torch/lib"
     # Debian's layout: development names holding versioned sonames, no RUNPATH to each other.
     assert read_dynamic(lib / "libc10.so").soname == "libc10.so.2.6"
-    assert "libc10.so.2.6" in unresolved_needed(check_machine(tree.path))
     elf_files = check_machine(tree.path)
+    assert "libc10.so.2.6" in unresolved_needed(elf_files)
     for path, operations in patchelf_edits(elf_files).items():
         for operation in operations:
             run(["patchelf", *operation, path])

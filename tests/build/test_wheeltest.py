@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
+from rvwheels.build.environment import PythonInfo
 from rvwheels.build.wheeltest import (
     TestVenv,
     _pip_knows_riscv64_manylinux,
@@ -66,6 +67,10 @@ def test_pip_before_24_1_cannot_see_riscv64_manylinux_tags():
     assert _pip_knows_riscv64_manylinux("pip 25.1.1 from …")
 
 
+def _riscv64(version: str) -> PythonInfo:
+    return PythonInfo(version=version, full=f"{version}.2", glibc=(2, 41), machine="riscv64")
+
+
 def test_requirements_from_pypi_are_decided_for_the_target_python(tmp_path: Path):
     wheel = tmp_path / "torch-2.6.0-cp313-cp313-linux_riscv64.whl"
     requires = [
@@ -81,8 +86,11 @@ def test_requirements_from_pypi_are_decided_for_the_target_python(tmp_path: Path
     )
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("torch-2.6.0.dist-info/METADATA", metadata)
-    assert pypi_requirements(wheel, own={"pillow"}, python="3.13") == ["filelock", "setuptools"]
-    assert pypi_requirements(wheel, own=(), python="3.11") == [
+    assert pypi_requirements(wheel, own={"pillow"}, target=_riscv64("3.13")) == [
+        "filelock",
+        "setuptools",
+    ]
+    assert pypi_requirements(wheel, own=(), target=_riscv64("3.11")) == [
         "filelock",
         "typing-extensions",
         "pillow>=10",

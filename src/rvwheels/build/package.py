@@ -123,7 +123,7 @@ class PackageBuilder:
         for requirement in own:
             wheel = self._dependency_wheel(canonicalize_name(Requirement(requirement).name))
             from_pypi += pypi_requirements(
-                wheel, own=self.recipe.requires.recipes, python=self.env.build.info.version
+                wheel, own=self.recipe.requires.recipes, target=self.env.build.info
             )
         self.build_links = [self.env.wheelhouse] if own else []
         self._fetch_wheels(self.env.build, from_pypi)
@@ -454,9 +454,7 @@ class PackageBuilder:
         # it, offline: fetch it now that the wheel says what it is.
         self._fetch_wheels(
             self.env.test,
-            pypi_requirements(
-                wheel, own=self.recipe.requires.recipes, python=self.env.test.info.version
-            ),
+            pypi_requirements(wheel, own=self.recipe.requires.recipes, target=self.env.test.info),
         )
         self.test_seconds = run_wheel_tests(
             self.recipe,

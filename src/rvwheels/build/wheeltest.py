@@ -15,7 +15,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from rvwheels.build.environment import Side
+from rvwheels.build.environment import PythonInfo, Side
 from rvwheels.errors import CommandFailed, WheelTestError
 from rvwheels.fetch import fetch_wheels
 from rvwheels.recipe.spec import Recipe
@@ -88,20 +88,20 @@ def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> T
     )
 
 
-def pypi_requirements(wheel: Path, *, own: Collection[str], python: str) -> list[str]:
+def pypi_requirements(wheel: Path, *, own: Collection[str], target: PythonInfo) -> list[str]:
     """A wheel's Requires-Dist without extras, minus the projects in ``own`` (built by our
     recipes, so they come from the wheelhouse): what must be fetched from PyPI for it.
 
-    Markers are decided here for riscv64 Linux and Python ``python`` ("3.13"): the host's
-    ``pip download --python-version`` evaluates them for the host's own Python instead (torch's
+    Markers are decided here for the ``target`` Python and machine: the host's ``pip download
+    --python-version`` evaluates them for the host's own Python instead (torch's
     ``setuptools; python_version >= "3.12"`` would be dropped by a 3.11 host)."""
     with zipfile.ZipFile(wheel) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = email.parser.Parser().parsestr(zf.read(name).decode())
-    target = {
-        "python_version": python,
-        "python_full_version": f"{python}.0",
-        "platform_machine": "riscv64",
+    environment = {
+        "python_version": target.version,
+        "python_full_version": target.full,
+        "platform_machine": target.machine,
         "sys_platform": "linux",
         "platform_system": "Linux",
         "os_name": "posix",
@@ -113,7 +113,7 @@ def pypi_requirements(wheel: Path, *, own: Collection[str], python: str) -> list
     for requirement in map(Requirement, metadata.get_all("Requires-Dist") or []):
         if canonicalize_name(requirement.name) in own:
             continue
-        if requirement.marker is None or requirement.marker.evaluate(target):
+        if requirement.marker is None or requirement.marker.evaluate(environment):
             requirement.marker = None
             wanted.append(str(requirement))
     return wanted

@@ -215,19 +215,20 @@ RECIPE_SCHEMA = Table(
 def load_recipe(path: Path, python: str | None = None) -> Recipe:
     """Read and validate one recipe file, as Python ``python`` ("3.11") sees it when given.
 
-    Every override is checked whichever Python is asked for. Raises RecipeError naming the
-    file, key and fix.
+    The recipe is made for every Python an override names too, so a mistake in any override
+    shows before a build needs it. Raises RecipeError naming the file, key and fix.
     """
     data = _read_bytes(path)
     document = check(_parse_toml(data, path), RECIPE_SCHEMA, path)
     at = KeyPath(path)
-    named = {
+    named = [
         version for override in document.get("overrides", ()) for version in override["pythons"]
+    ]
+    recipes = {
+        version: _recipe_from(*_for_python(document, version, at), path=path, data=data)
+        for version in dict.fromkeys([python, *named])
     }
-    # Every Python an override names is checked, so a mistake shows before a build needs it.
-    for version in sorted(named - {python}):
-        _recipe_from(*_for_python(document, version, at), path=path, data=data)
-    return _recipe_from(*_for_python(document, python, at), path=path, data=data)
+    return recipes[python]
 
 
 def _for_python(
@@ -260,7 +261,7 @@ def _recipe_from(
         cross=CrossSpec(properties=document.get("cross", {}).get("properties", {})),
         requires=_requires_spec(document.get("requires", {})),
         provides=ProvidesSpec(**document.get("provides", {})),
-        adopt=_adopt_spec(document, where),
+        adopt=_adopt_spec(document, where, source),
         repair=RepairSpec(**document.get("repair", {})),
         test=_test_spec(document["test"]),
         path=path.resolve(),
@@ -401,7 +402,9 @@ def _build_spec(build: Mapping[str, Any], at: KeyPath) -> BuildSpec:
     )
 
 
-def _adopt_spec(document: Mapping[str, Any], where: Mapping[str, KeyPath]) -> AdoptSpec | None:
+def _adopt_spec(
+    document: Mapping[str, Any], where: Mapping[str, KeyPath], source: SourceSpec
+) -> AdoptSpec | None:
     is_adopt = document["build"]["backend"] == "adopt"
     adopt = document.get("adopt")
     if adopt is not None and not is_adopt:
@@ -411,7 +414,7 @@ def _adopt_spec(document: Mapping[str, Any], where: Mapping[str, KeyPath]) -> Ad
     if not is_adopt:
         return None
     adopt = adopt or {}
-    if str(document["source"].get("url", "")).endswith(".deb") and not adopt.get("packages"):
+    if source.filename.endswith(".deb") and not adopt.get("packages"):
         name = document["package"]["name"]
         raise where["build"].error(
             problem="adopting a .deb needs adopt.packages, the top-level Python packages to take",
