@@ -14,10 +14,10 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "src"))
 
-from rvwheels.build.environment import probe_python  # noqa: E402
-from rvwheels.build.package import BUILD_TOOLS, _unpack  # noqa: E402
+from rvwheels.builder.package import BUILD_TOOLS, _unpack  # noqa: E402
 from rvwheels.environment.executor import RootExecutor  # noqa: E402
 from rvwheels.environment.roots import ensure_root, load_root_spec  # noqa: E402
+from rvwheels.environment.sides import probe_python  # noqa: E402
 from rvwheels.errors import CommandFailed, EnvError  # noqa: E402
 from rvwheels.fetch import fetch_source, fetch_wheels, manylinux_platforms, read_build_requires  # noqa: E402
 from rvwheels.recipe.spec import Recipe  # noqa: E402

@@ -26,7 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "runtime" / "src"))
-sys.path.insert(0, str(ROOT / "tests" / "runtime"))
+sys.path.insert(0, str(ROOT / "runtime" / "tests"))
 
 from rvwheels_runtime.model import BIG_LAMA, LamaGenerator, random_weights  # noqa: E402
 from rvwheels_runtime.model.threads import find_blas  # noqa: E402

@@ -1,26 +1,15 @@
-"""Opt-in test levels: ``--integration`` and ``--heavy`` enable the tests marked with that name."""
+"""Opt-in test levels: ``--integration`` and ``--heavy`` enable the tests marked with that name
+(the rules live in runtime/tests/testlevels.py, shared with the runtime's own test run)."""
 
 from __future__ import annotations
 
 import pytest
-
-OPT_IN_MARKERS = ("integration", "heavy")
+from testlevels import add_level_options, skip_unrequested_levels
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--integration", action="store_true", help="run tests marked integration (real tools)"
-    )
-    parser.addoption("--heavy", action="store_true", help="run tests marked heavy (full builds)")
+    add_level_options(parser)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for marker in OPT_IN_MARKERS:
-        if config.getoption(f"--{marker}"):
-            continue
-        skip = pytest.mark.skip(reason=f"{marker} test: run pytest with --{marker}")
-        for item in items:
-            # A real marker, not a keyword: every test under tests/integration/ has the
-            # keyword "integration" from its folder name.
-            if item.get_closest_marker(marker) is not None:
-                item.add_marker(skip)
+    skip_unrequested_levels(config, items)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from rvwheels.build.options import resolve_options
 from rvwheels.doctor import Check, run_checks
+from rvwheels.options import resolve_options
 
 
 def test_missing_roots_are_reported_with_the_fix(tmp_path):

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from rvwheels import __version__
-from rvwheels.build.options import BuildOptions, resolve_options
 from rvwheels.errors import RvwheelsError
+from rvwheels.options import BuildOptions, resolve_options
 from rvwheels.recipe.spec import MODES
 
 recipes_option = click.option(

@@ -8,15 +8,15 @@ import time
 
 import click
 
-from rvwheels.build.options import BuildOptions
 from rvwheels.errors import ConfigurationError
+from rvwheels.options import BuildOptions
 from rvwheels.progress import Progress, format_seconds, log_path
 from rvwheels.recipe.loader import find_recipe, load_recipes
 
 
 def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) -> bool:
-    from rvwheels.build.modes import Environments
-    from rvwheels.build.scheduler import build_all, log_tail
+    from rvwheels.environment.modes import Environments
+    from rvwheels.pipeline.scheduler import build_all, log_tail
     from rvwheels.recipe.graph import build_order
 
     recipes = load_recipes(options.recipes_dir)

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rvwheels.build.options import BuildOptions
 from rvwheels.environment.executor import HostExecutor, RootExecutor
 from rvwheels.environment.host import binfmt_registered, load_host_spec
 from rvwheels.environment.pkgconfig import discover_layout
@@ -17,6 +16,7 @@ from rvwheels.environment.pythons import is_ready as is_python_built
 from rvwheels.environment.roots import is_ready, load_root_spec, root_path
 from rvwheels.environment.target import load_target
 from rvwheels.errors import CommandFailed
+from rvwheels.options import BuildOptions
 
 SETUP = "run 'rvwheels setup' (as root)"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from rvwheels.build.environment import Side
+from rvwheels.environment.sides import Side
 from rvwheels.errors import CommandFailed, RepairError
 
 

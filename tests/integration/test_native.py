@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rvwheels.build.environment import probe_python
-from rvwheels.build.package import BUILD_TOOLS
+from rvwheels.builder.package import BUILD_TOOLS
 from rvwheels.environment.executor import RootExecutor, resolve_in_root
 from rvwheels.environment.roots import load_root_spec, root_path
+from rvwheels.environment.sides import probe_python
 from rvwheels.errors import CommandFailed
 from rvwheels.fetch import fetch_wheels, manylinux_platforms
 from rvwheels.paths import cache_dir

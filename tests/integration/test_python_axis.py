@@ -9,10 +9,10 @@ import zipfile
 
 import pytest
 
-from rvwheels.build.options import resolve_options
 from rvwheels.environment.executor import RootExecutor
 from rvwheels.environment.pythons import ensure_cpython, load_python_spec
 from rvwheels.environment.roots import load_root_spec, root_path
+from rvwheels.options import resolve_options
 from rvwheels.paths import cache_dir
 
 from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, install_from_index, rvwheels

@@ -25,15 +25,15 @@ import pytest
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from rvwheels.build.environment import Side
-from rvwheels.build.modes import prepare_test_side
-from rvwheels.build.modes._roots import root_side
-from rvwheels.build.options import resolve_options
-from rvwheels.build.wheeltest import TestVenv, make_test_venv
+from rvwheels.environment.modes import prepare_test_side
+from rvwheels.environment.modes._roots import root_side
+from rvwheels.environment.sides import Side
 from rvwheels.environment.target import load_target
 from rvwheels.fetch import fetch_wheels
 from rvwheels.locks import exclusive
+from rvwheels.options import resolve_options
 from rvwheels.progress import log_path
+from rvwheels.verify.wheeltest import TestVenv, make_test_venv
 from rvwheels.wheelhouse import Wheelhouse
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 ``run_tiny_check()`` inpaints the bundled 96×64 synthetic picture with seeded random weights and
 compares the raw generator output with ``data/tiny_reference.npy``, which the independent
-PyTorch reference produced on x86_64 (``tests/runtime/model/make_tiny_data.py``). It proves
+PyTorch reference produced on x86_64 (``runtime/tests/model/make_tiny_data.py``). It proves
 numpy's BLAS and FFT give LaMa's numbers on this machine, and takes well under a second
 natively, so it stays short under qemu.
 """

@@ -1,6 +1,7 @@
 """Interchangeable inpainting engines behind one call: ``backend.inpaint(image, mask)``.
 
-``numpy`` (default) runs the pure-NumPy generator and needs nothing else. ``torch`` runs a
+``numpy`` (default) runs the pure-NumPy generator and needs nothing else. ``classical``
+(:mod:`.classical`) is a harmonic fill that needs no model at all. ``torch`` runs a
 TorchScript export with ``torch.jit.load``, or any other weights file through a small
 functional PyTorch generator. ``onnx`` runs an ONNX export with onnxruntime. All share the
 pre/post-processing in :mod:`.contract`, so they differ only in the network.
@@ -9,30 +10,18 @@ pre/post-processing in :mod:`.contract`, so they differ only in the network.
 from __future__ import annotations
 
 import difflib
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
 
-import numpy as np
-
-from rvwheels_runtime.backends.contract import InputError
+from rvwheels_runtime.backends.contract import (
+    Backend,
+    BackendError,
+    InputError,
+    ModelSource,
+    ProgressCallback,
+)
 
 BACKENDS = ("numpy", "torch", "onnx")
-ModelSource = str | os.PathLike[str] | Mapping[str, np.ndarray]
-ProgressCallback = Callable[..., None]
-
-
-class BackendError(RuntimeError):
-    """A backend cannot be used: unknown name, missing package or a model it cannot run."""
-
-
-class Backend(Protocol):
-    name: str
-
-    def inpaint(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """``image`` uint8 H×W×3 RGB, ``mask`` uint8 H×W (> 0 = fill); returns uint8 H×W×3."""
-        ...
 
 
 def get_backend(
@@ -74,4 +63,12 @@ def _require_path(model: ModelSource, backend: str) -> Path:
     return Path(model)
 
 
-__all__ = ["BACKENDS", "Backend", "BackendError", "InputError", "get_backend"]
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "BackendError",
+    "InputError",
+    "ModelSource",
+    "ProgressCallback",
+    "get_backend",
+]

@@ -1,4 +1,5 @@
-"""The pre- and post-processing every backend shares, so backends differ only in the network.
+"""What every backend is: the ``Backend`` protocol and its errors, and the pre- and
+post-processing every backend shares, so backends differ only in the network.
 
 Image RGB uint8 → float32 in [0, 1]; mask binarised (> 0 → 1); both padded at the bottom and
 right to a multiple of 8 with symmetric padding; the network predicts; the output keeps the
@@ -8,8 +9,10 @@ cropped back. An all-zero mask returns the image untouched without running anyth
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -21,6 +24,22 @@ Predict = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 class InputError(ValueError):
     """The image or mask handed to a backend has the wrong type or shape."""
+
+
+ModelSource = str | os.PathLike[str] | Mapping[str, np.ndarray]
+ProgressCallback = Callable[..., None]
+
+
+class BackendError(RuntimeError):
+    """A backend cannot be used: unknown name, missing package or a model it cannot run."""
+
+
+class Backend(Protocol):
+    name: str
+
+    def inpaint(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """``image`` uint8 H×W×3 RGB, ``mask`` uint8 H×W (> 0 = fill); returns uint8 H×W×3."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)

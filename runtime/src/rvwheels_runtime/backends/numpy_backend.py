@@ -6,8 +6,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rvwheels_runtime.backends import ModelSource, ProgressCallback
-from rvwheels_runtime.backends.contract import MULTIPLE, masked_input, run_contract
+from rvwheels_runtime.backends.contract import (
+    MULTIPLE,
+    ModelSource,
+    ProgressCallback,
+    masked_input,
+    run_contract,
+)
 from rvwheels_runtime.weights import check_layout, load_weights
 
 

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rvwheels_runtime.backends import BackendError
-from rvwheels_runtime.backends.contract import masked_input, run_contract
+from rvwheels_runtime.backends.contract import BackendError, masked_input, run_contract
 from rvwheels_runtime.strategies import resize
 
 BYTE_SCALE_THRESHOLD = 1.5

@@ -9,8 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from rvwheels_runtime.backends import BackendError, ModelSource
-from rvwheels_runtime.backends.contract import MULTIPLE, masked_input, run_contract
+from rvwheels_runtime.backends.contract import (
+    MULTIPLE,
+    BackendError,
+    ModelSource,
+    masked_input,
+    run_contract,
+)
 from rvwheels_runtime.backends.torch_bridge import to_numpy, to_torch
 from rvwheels_runtime.weights import check_layout, load_weights
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rvwheels_runtime.backends import BACKENDS, BackendError, ProgressCallback, get_backend
-from rvwheels_runtime.classical import ClassicalBackend
+from rvwheels_runtime.backends.classical import ClassicalBackend
 from rvwheels_runtime.serve.jobs import LAMA_STAGES
 from rvwheels_runtime.serve.server import (
     DEFAULT_MAX_PIXELS,

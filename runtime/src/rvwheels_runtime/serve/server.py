@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from rvwheels_runtime import __version__
-from rvwheels_runtime.backends import Backend, ProgressCallback
+from rvwheels_runtime.backends.contract import Backend, ProgressCallback
 from rvwheels_runtime.serve.handler import EraserHandler
 from rvwheels_runtime.serve.jobs import Engine, Stages
 from rvwheels_runtime.serve.uploads import png_bytes

@@ -1,0 +1,14 @@
+"""The runtime's tests, runnable from ``runtime/`` on their own: opt-in levels (testlevels)."""
+
+from __future__ import annotations
+
+import pytest
+from testlevels import add_level_options, skip_unrequested_levels
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_level_options(parser)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_unrequested_levels(config, items)

@@ -1,0 +1,80 @@
+"""Cross mode: Debian's x86_64→riscv64 cross compilers in an amd64 root with riscv64 multiarch.
+
+The build Python is the root's amd64 python3; ``_PYTHON_SYSCONFIGDATA_NAME`` and
+``_PYTHON_HOST_PLATFORM`` make it report the riscv64 target's extension suffix and platform tag.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rvwheels.environment.distro import detect_distro
+from rvwheels.environment.modes._roots import root_sides, roots_fingerprint
+from rvwheels.environment.pkgconfig import Layout
+from rvwheels.environment.pythons import BUILD_MACHINE, BuiltPython
+from rvwheels.environment.sides import BuildEnvironment
+from rvwheels.options import BuildOptions
+
+
+def prepare(
+    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+) -> BuildEnvironment:
+    sides = root_sides(
+        options,
+        log=log,
+        python=python,
+        build_root=build_root or "cross",
+        build_machine=BUILD_MACHINE,
+        with_qemu=True,
+    )
+    target, built, build, test = sides.target, sides.built, sides.build, sides.test
+    cross = target.cross
+    multiarch_lib = f"/usr/lib/{target.triplet}"
+    distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
+    env = BuildEnvironment(
+        mode="cross",
+        build=build,
+        test=test,
+        work_dir=options.work_dir,
+        wheelhouse=options.wheelhouse,
+        layout=Layout(
+            pkgconfig_dirs=cross.pkgconfig_libdir,
+            lib_dirs=(multiarch_lib,),
+            include_dirs=(f"/usr/include/{target.triplet}", "/usr/include"),
+        ),
+        distro=distro,
+        c_compiler=cross.binaries["c"],
+        fortran_compiler=cross.binaries["fortran"],
+        build_machine_c_compiler="gcc",
+        hints={
+            role: f"run 'rvwheels setup'; the cross root's list (toolchain/roots/cross.toml) "
+            f"must include {distro.package('cross_' + role)}"
+            for role in ("c", "fortran")
+        },
+        backend_env={
+            "_PYTHON_HOST_PLATFORM": cross.python_host_platform,
+            "_PYTHON_SYSCONFIGDATA_NAME": cross.sysconfigdata,
+            **cross.env,
+            **({} if built is None else _target_sysconfig(built)),
+        },
+        cross_file_args={
+            "target": target,
+            "exe_wrapper": [target.qemu_in_root, "-L", "/"],
+        },
+        fingerprint=roots_fingerprint("cross", build, test, target),
+        machine_fingerprint=roots_fingerprint("cross", build, test, target, with_pythons=False),
+        description=f"cross: {cross.binaries['c']} in {distro.pretty_name}, "
+        f"Python {build.info.full} → {target.machine}",
+    )
+    env.require_same_python()
+    return env
+
+
+def _target_sysconfig(built: BuiltPython) -> dict[str, str]:
+    """A toolchain-built CPython's riscv64 sysconfig module lives beside its stdlib, not on
+    the build interpreter's path: PYTHONPATH makes it importable (as crossenv does)."""
+    target = built.install("riscv64")
+    return {
+        "_PYTHON_SYSCONFIGDATA_NAME": target.sysconfigdata_name,
+        "PYTHONPATH": target.sysconfigdata_dir,
+    }

@@ -1,0 +1,70 @@
+"""The make backend's packing rules, on a folder laid out as `make install` leaves it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rvwheels.builder.makewheel import make_relocatable, variant_version
+from rvwheels.recipe.loader import load_recipe
+from rvwheels.recipe.spec import VariantSpec
+
+RECIPES = Path(__file__).parents[2] / "recipes"
+
+
+def _installed_tree(prefix: Path) -> None:
+    lib = prefix / "lib"
+    (lib / "pkgconfig").mkdir(parents=True)
+    (lib / "cmake" / "openblas").mkdir(parents=True)
+    (lib / "cmake" / "openblas" / "OpenBLASConfig.cmake").write_text("set(X /abs/path)\n")
+    (lib / "libopenblas_riscv64_genericp-r0.3.34.so").write_bytes(b"\x7fELF real library")
+    os.symlink("libopenblas_riscv64_genericp-r0.3.34.so", lib / "libopenblas.so.0")
+    os.symlink("libopenblas_riscv64_genericp-r0.3.34.so", lib / "libopenblas.so")
+    (lib / "pkgconfig" / "openblas.pc").write_text(
+        "libdir=/rvw/work/openblas/stage/openblas/lib\n"
+        "prefix=/rvw/work/openblas/stage/openblas\n"
+        "Libs: -L${libdir} -lopenblas\n"
+    )
+
+
+def test_libraries_are_stored_once_under_their_soname(tmp_path):
+    prefix = tmp_path / "openblas"
+    _installed_tree(prefix)
+    make_relocatable(prefix)
+    lib = prefix / "lib"
+    assert not any(p.is_symlink() for p in lib.rglob("*"))
+    assert sorted(p.name for p in lib.iterdir()) == [
+        "libopenblas.so",
+        "libopenblas.so.0",
+        "pkgconfig",
+    ]
+    assert (lib / "libopenblas.so.0").read_bytes() == b"\x7fELF real library"
+    assert (lib / "libopenblas.so").read_text() == "INPUT(libopenblas.so.0)\n"
+
+
+def test_pc_files_find_their_prefix_from_where_they_are(tmp_path):
+    prefix = tmp_path / "openblas"
+    _installed_tree(prefix)
+    make_relocatable(prefix)
+    text = (prefix / "lib" / "pkgconfig" / "openblas.pc").read_text()
+    assert "prefix=${pcfiledir}/../..\n" in text
+    assert "libdir=/rvw/work" in text  # only the prefix line is rewritten
+    assert not (prefix / "lib" / "cmake").exists()
+
+
+def test_only_a_non_default_variant_gets_a_local_version_label():
+    recipe = load_recipe(RECIPES / "openblas.toml")
+    default, c910v = recipe.build.variants
+    assert variant_version(recipe, default) == "0.3.34"
+    assert variant_version(recipe, None) == "0.3.34"
+    assert variant_version(recipe, c910v) == "0.3.34+c910v"
+    odd = VariantSpec(name="RISCV64_ZVL256B")
+    assert variant_version(recipe, odd) == "0.3.34+riscv64.zvl256b"
+
+
+def test_the_openblas_recipe_says_what_it_provides():
+    recipe = load_recipe(RECIPES / "openblas.toml")
+    assert recipe.build.variant(None).name == "RISCV64_GENERIC"
+    assert recipe.build.variant("C910V").runs_under_qemu is False
+    assert recipe.build.variant("nope") is None
+    assert recipe.provides.pkgconfig == ("openblas/lib/pkgconfig",)
