@@ -66,7 +66,7 @@ def print_recipe_list(options: BuildOptions) -> None:
     recipes = load_recipes(options.recipes_dir)
     for name, r in sorted(recipes.items()):
         extras = ["fortran"] if r.build.fortran else []
-        extras += [f"needs {', '.join(r.requires.recipes)}"] if r.requires.recipes else []
+        extras += [f"builds against {', '.join(r.requires.host)}"] if r.requires.host else []
         click.echo(f"{name:<24} {r.version:<12} {r.build.backend:<14} {' '.join(extras)}")
 
 

@@ -6,7 +6,6 @@ hash-checked and cached; builds and tests inside the roots only ever see these l
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import tarfile
@@ -18,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rvwheels.errors import CommandFailed, FetchError
+from rvwheels.hashing import sha256_file
 from rvwheels.locks import exclusive
 from rvwheels.recipe.spec import Recipe, SourceSpec
 from rvwheels.run import run
@@ -42,12 +42,12 @@ def fetch_file(src: SourceSpec, cache: Path, *, name: str, stated_in: Path, key:
     (for the error message)."""
     assert src.url is not None and src.sha256 is not None
     dest = cache / "sources" / src.sha256 / src.filename
-    if dest.is_file() and sha256_of(dest) == src.sha256:
+    if dest.is_file() and sha256_file(dest) == src.sha256:
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
     download(src.url, partial, name)
-    actual = sha256_of(partial)
+    actual = sha256_file(partial)
     if actual != src.sha256:
         partial.unlink()
         msg = (
@@ -67,14 +67,6 @@ def download(url: str, dest: Path, name: str) -> None:
         dest.unlink(missing_ok=True)
         msg = f"{name}: cannot download {url} ({exc}); check the URL and your network or proxy"
         raise FetchError(msg) from None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_build_requires(source: Path) -> list[str]:
@@ -156,7 +148,7 @@ def _download_or_explain(argv, links, requirements, python_version, log: Path) -
         msg = (
             f"cannot download wheels of {', '.join(requirements)} for Python {python_version} "
             f"(see {log}); a requirement with no wheel for this machine on PyPI must be built "
-            "by a recipe first (name it in requires.recipes)"
+            "by a recipe first (name it in requires.host or requires.run)"
         )
         raise FetchError(msg) from None
 

@@ -36,6 +36,7 @@ from urllib.parse import quote
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from rvwheels.errors import WheelhouseError
+from rvwheels.hashing import sha256_file
 from rvwheels.locks import exclusive
 
 RECORD_FORMAT_VERSION = 1
@@ -76,7 +77,7 @@ def read_wheel(path: Path) -> WheelFacts:
     return WheelFacts(
         path=path,
         project=canonicalize_name(name),
-        sha256=_sha256_file(path),
+        sha256=sha256_file(path),
         requires_python=requires_python,
     )
 
@@ -185,7 +186,7 @@ class Wheelhouse:
         if not self.root.is_dir():
             return {}
         files = (p for p in self.root.rglob("*") if p.is_file())
-        return {p.relative_to(self.root).as_posix(): _sha256_file(p) for p in sorted(files)}
+        return {p.relative_to(self.root).as_posix(): sha256_file(p) for p in sorted(files)}
 
     # -- writing (callers hold the lock) --------------------------------------------------------
 
@@ -223,7 +224,7 @@ class Wheelhouse:
         target = self.root / source.name
         if not target.exists() or source.resolve() == target.resolve():
             return False
-        return _sha256_file(target) != _sha256_file(source)
+        return sha256_file(target) != sha256_file(source)
 
     def _install_one(self, source: Path, record: dict, *, keep_published: bool) -> Path:
         target = self.root / source.name
@@ -240,7 +241,7 @@ class Wheelhouse:
     def _merged_record(self, wheel: Path) -> dict:
         record = self.record(wheel.name) or {}
         claimed = record.get("sha256")
-        if claimed is not None and claimed != _sha256_file(wheel):
+        if claimed is not None and claimed != sha256_file(wheel):
             msg = (
                 f"{self.records_dir / (wheel.name + '.json')} names sha256 {claimed} but "
                 f"{wheel} differs; rebuild and republish that wheel before merging"
@@ -359,14 +360,6 @@ def _temp_file(target: Path) -> Iterator[BinaryIO]:
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _utc_now() -> str:

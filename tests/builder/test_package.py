@@ -15,7 +15,7 @@ def _recipe(name: str, version: str, requires: tuple[str, ...] = ()) -> Recipe:
         version=version,
         source=SourceSpec(url=f"https://example.org/{name}.tar.gz", sha256="0" * 64),
         build=BuildSpec(backend="meson-python"),
-        requires=RequiresSpec(recipes=requires),
+        requires=RequiresSpec(host=requires),
         path=Path(f"/recipes/{name}.toml"),
         digest="d",
     )

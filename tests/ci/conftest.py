@@ -24,5 +24,5 @@ def two_level_recipes(tmp_path) -> Path:
         absolute = f'path = "{FIXTURES / "packages"}/'
         folder.joinpath(f"{name}.toml").write_text(text.replace('path = "../packages/', absolute))
     with folder.joinpath(f"{DEPENDENT}.toml").open("a") as recipe:
-        recipe.write(f'\n[requires]\nrecipes = ["{BASE}"]\n')
+        recipe.write(f'\n[requires]\nhost = ["{BASE}"]\n')
     return folder

@@ -31,7 +31,7 @@ jobs = 4
 extra = ["a", "b"]
 
 [requires]
-recipes = ["Meson_Python"]
+host = ["Meson_Python"]
 run = ["packaging>=23"]
 
 [[requires.library]]

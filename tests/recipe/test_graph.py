@@ -21,7 +21,7 @@ def recipes(**deps: tuple[str, ...]) -> dict[str, Recipe]:
             version="1.0",
             source=SourceSpec(path=DIR / name),
             build=BuildSpec(backend="setuptools"),
-            requires=RequiresSpec(recipes=requires),
+            requires=RequiresSpec(host=requires),
             path=DIR / f"{name}.toml",
             digest="0" * 64,
         )
@@ -70,7 +70,7 @@ def test_unknown_dependency_names_the_recipe_file_and_key() -> None:
     with pytest.raises(ConfigurationError) as caught:
         dependency_closure(["app"], graph)
     assert caught.value.message == (
-        f"{DIR / 'app.toml'}: requires.recipes: no recipe named \"bsae\"; did you mean 'base'?"
+        f"{DIR / 'app.toml'}: requires.host: no recipe named \"bsae\"; did you mean 'base'?"
     )
 
 
@@ -79,11 +79,11 @@ def test_cycle_is_named_in_requires_order() -> None:
     with pytest.raises(RecipeError) as caught:
         build_order(["d"], graph)
     message = caught.value.message
-    chain = message.split("requires.recipes: ")[1].split(" (")[0]
+    chain = message.split("dependency cycle in requires: ")[1].split(" (")[0]
     names = chain.split(" -> ")
     assert names[0] == names[-1] and sorted(names[:-1]) == ["a", "b", "c"]
     for first, second in zip(names, names[1:], strict=False):
-        assert second in graph[first].requires.recipes, message
+        assert second in graph[first].requires.host, message
     assert str(DIR / "a.toml") in message and "\n" not in message
 
 

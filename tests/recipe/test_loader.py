@@ -59,7 +59,7 @@ def test_full_recipe_loads_into_the_documented_spec(write_recipe, tmp_path: Path
             }
         ),
         requires=RequiresSpec(
-            recipes=("meson-python",),
+            host=("meson-python",),
             run=("packaging>=23",),
             libraries=(
                 LibrarySpec(
@@ -95,7 +95,7 @@ def test_minimal_recipe_gets_the_documented_defaults(write_recipe) -> None:
     assert recipe.build == BuildSpec(backend="setuptools", fortran=False, modes=MODES)
     assert recipe.source.patches == ()
     assert recipe.cross == CrossSpec(properties={})
-    assert recipe.requires == RequiresSpec(recipes=(), run=(), libraries=())
+    assert recipe.requires == RequiresSpec(host=(), run=(), libraries=())
     assert recipe.test == TestSpec(imports=(), requires=(), commands=(), timeout=900)
     assert DEFAULT_TEST_TIMEOUT == 900  # FORMAT.md documents 900
 

@@ -76,11 +76,11 @@ def test_recipes_use_only_documented_placeholders(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_target_site_is_used_only_with_recipe_dependencies(name: str) -> None:
-    # {target_site} holds the unpacked wheels of requires.recipes; without any it is empty.
+    # {target_site} holds the unpacked wheels of requires.host; without any it is empty.
     recipe = RECIPES[name]
     texts = placeholder_values(recipe)
     users = [where for where, text in texts if "target_site" in used_placeholders(text)]
-    assert recipe.requires.recipes or not users, f"{name}: {users} need requires.recipes"
+    assert recipe.requires.host or not users, f"{name}: {users} need requires.host"
 
 
 @pytest.mark.parametrize(

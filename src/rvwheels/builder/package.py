@@ -56,11 +56,13 @@ class PackageBuilder:
         variant: str | None = None,
         jobs: int = 1,
         required: Mapping[str, Recipe] | None = None,
+        run_recipes: tuple[Recipe, ...] = (),
     ) -> None:
         self.recipe = recipe
         self.variant = recipe.build.variant(variant)
         self.jobs = jobs
-        self.required = required or {}  # the recipes named in requires.recipes
+        self.required = required or {}  # the recipes named in requires.host
+        self.run_recipes = run_recipes  # the recipes its run requirements name
         self.cache = cache
         self.env = env
         self.progress = progress
@@ -123,7 +125,7 @@ class PackageBuilder:
         for requirement in own:
             wheel = self._dependency_wheel(canonicalize_name(Requirement(requirement).name))
             from_pypi += pypi_requirements(
-                wheel, own=self.recipe.requires.recipes, target=self.env.build.info
+                wheel, own=self._own_projects, target=self.env.build.info
             )
         self.build_links = [self.env.wheelhouse] if own else []
         self._fetch_wheels(self.env.build, from_pypi)
@@ -154,13 +156,18 @@ class PackageBuilder:
         ]
 
     @property
+    def _own_projects(self) -> set[str]:
+        """Projects our recipes build: the wheelhouse, not PyPI, provides them."""
+        return {*self.recipe.requires.host, *(r.name for r in self.run_recipes)}
+
+    @property
     def _is_python_project(self) -> bool:
         """Built by a PEP 517 backend from an sdist (not a make library, not adopted)."""
         return self.recipe.build.backend in ("meson-python", "setuptools")
 
     def _is_own_riscv64_wheel(self, requirement: str) -> bool:
         name = canonicalize_name(Requirement(requirement).name)
-        return name in self.recipe.requires.recipes and self.env.build.info.machine == (
+        return name in self.recipe.requires.host and self.env.build.info.machine == (
             self.env.test.info.machine
         )
 
@@ -235,7 +242,7 @@ class PackageBuilder:
         site = self.work / "target-site"
         shutil.rmtree(site, ignore_errors=True)
         site.mkdir(parents=True)
-        for dep in self.recipe.requires.recipes:
+        for dep in self.recipe.requires.host:
             wheel = self._dependency_wheel(dep)
             with zipfile.ZipFile(wheel) as zf:
                 zf.extractall(site)
@@ -391,7 +398,7 @@ class PackageBuilder:
         site = self._placeholders()["target_site"]
         return [
             f"{site}/{folder}"
-            for dep in self.recipe.requires.recipes
+            for dep in self.recipe.requires.host
             if dep in self.required
             for folder in getattr(self.required[dep].provides, kind)
         ]
@@ -454,7 +461,7 @@ class PackageBuilder:
         # it, offline: fetch it now that the wheel says what it is.
         self._fetch_wheels(
             self.env.test,
-            pypi_requirements(wheel, own=self.recipe.requires.recipes, target=self.env.test.info),
+            pypi_requirements(wheel, own=self._own_projects, target=self.env.test.info),
         )
         self.test_seconds = run_wheel_tests(
             self.recipe,

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from rvwheels.errors import CommandFailed, PatchError
-from rvwheels.fetch import sha256_of
+from rvwheels.hashing import sha256_file
 from rvwheels.recipe.spec import Recipe
 from rvwheels.run import run
 
@@ -26,7 +26,7 @@ def make_source_tree(recipe: Recipe, source: Path, dest: Path, *, log: Path) -> 
 
 def source_note(source: Path) -> str:
     """What the build record says the source was: its sha256, or the local folder."""
-    return f"local:{source}" if source.is_dir() else sha256_of(source)
+    return f"local:{source}" if source.is_dir() else sha256_file(source)
 
 
 def _apply_patch(recipe: Recipe, patch: Path, src: Path, *, log: Path) -> None:

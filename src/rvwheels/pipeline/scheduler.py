@@ -61,9 +61,11 @@ def build_all(
                     outcomes[name] = _skip(name, failed, progress)
                     sorter.done(name)
                     continue
-                dep_wheels = [w for d in deps[name] if (w := outcomes[d].wheel) is not None]
-                required = {d: recipes[d] for d in recipes[name].requires.recipes}
-                job = Job(recipes[name], required, dep_wheels)
+                host = recipes[name].requires.host
+                dep_wheels = [w for d in host if (w := outcomes[d].wheel) is not None]
+                required = {d: recipes[d] for d in host}
+                run = tuple(recipes[d] for d in deps[name] if d not in host)
+                job = Job(recipes[name], required, dep_wheels, run)
                 future = pool.submit(_build_one, job, environments, options, progress, wheelhouse)
                 running[future] = name
             if not running:
@@ -84,8 +86,9 @@ def build_all(
 @dataclass(frozen=True)
 class Job:
     recipe: Recipe
-    required: dict[str, Recipe]  # the recipes it requires directly
+    required: dict[str, Recipe]  # the recipes it builds against (requires.host)
     dependency_wheels: list[Path]  # their wheels, as this run built or found them
+    run_recipes: tuple[Recipe, ...] = ()  # the recipes its run requirements name
 
 
 def _build_one(
@@ -149,6 +152,7 @@ def _build_and_publish(
         variant=options.variants.get(recipe.name),
         jobs=max(1, (os.cpu_count() or 1) // options.jobs),  # compile jobs per package
         required=job.required,
+        run_recipes=job.run_recipes,
     )
     try:
         built: BuiltWheel = builder.build()

@@ -1,10 +1,17 @@
-"""Which recipes a build needs (``requires.recipes``, transitively) and the order to build them."""
+"""Which recipes a build needs and the order to build them.
+
+A recipe depends on the recipes it builds against (``requires.host``) and on those its run
+requirements name (``requires.run``): both are built first, the first because the build needs
+their wheels, the second because the tests install them. Only the host ones count for
+freshness (see rvwheels.pipeline.freshness).
+"""
 
 from __future__ import annotations
 
 import graphlib
 from collections.abc import Mapping, Sequence
 
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from rvwheels.errors import ConfigurationError, RecipeError
@@ -12,13 +19,31 @@ from rvwheels.recipe.schema import did_you_mean, show
 from rvwheels.recipe.spec import Recipe
 
 
+def run_recipes(recipe: Recipe, recipes: Mapping[str, object]) -> tuple[str, ...]:
+    """The run requirements that one of ``recipes`` builds (normalised names, in order)."""
+    names = (canonicalize_name(Requirement(r).name) for r in recipe.requires.run)
+    return tuple(dict.fromkeys(name for name in names if name in recipes))
+
+
+def pypi_run_requirements(recipe: Recipe, recipes: Mapping[str, object]) -> tuple[str, ...]:
+    """The run requirements that come from PyPI: those naming none of ``recipes``."""
+    return tuple(
+        r for r in recipe.requires.run if canonicalize_name(Requirement(r).name) not in recipes
+    )
+
+
+def recipe_dependencies(recipe: Recipe, recipes: Mapping[str, object]) -> tuple[str, ...]:
+    """Host recipes, then the run requirements our recipes build, without repeats."""
+    return tuple(dict.fromkeys([*recipe.requires.host, *run_recipes(recipe, recipes)]))
+
+
 def dependency_closure(
     requested: Sequence[str], recipes: Mapping[str, Recipe]
 ) -> dict[str, tuple[str, ...]]:
     """Every requested recipe and everything it needs, each mapped to its direct recipe deps.
 
-    Names are normalised (PEP 503). Every unknown name, requested or required, is reported in
-    one ConfigurationError.
+    Names are normalised (PEP 503). Every unknown name, requested or a host dependency, is
+    reported in one ConfigurationError.
     """
     wanted = [canonicalize_name(name) for name in requested]
     unknown = [_unknown_requested(name, recipes) for name in wanted if name not in recipes]
@@ -29,13 +54,13 @@ def dependency_closure(
         if name in closure:
             continue
         recipe = recipes[name]
-        closure[name] = recipe.requires.recipes
         unknown += [
-            _unknown_required(dep, recipe, recipes)
-            for dep in recipe.requires.recipes
+            _unknown_host(dep, recipe, recipes)
+            for dep in recipe.requires.host
             if dep not in recipes
         ]
-        pending += [dep for dep in recipe.requires.recipes if dep in recipes]
+        closure[name] = tuple(d for d in recipe_dependencies(recipe, recipes) if d in recipes)
+        pending += closure[name]
     if unknown:
         raise ConfigurationError("; ".join(unknown))
     return closure
@@ -55,9 +80,9 @@ def _unknown_requested(name: str, recipes: Mapping[str, Recipe]) -> str:
     return f"no recipe named {show(name)}; {hint}"
 
 
-def _unknown_required(dep: str, recipe: Recipe, recipes: Mapping[str, Recipe]) -> str:
+def _unknown_host(dep: str, recipe: Recipe, recipes: Mapping[str, Recipe]) -> str:
     hint = did_you_mean(dep, recipes) or f"add {dep}.toml or remove it"
-    return f"{recipe.path}: requires.recipes: no recipe named {show(dep)}; {hint}"
+    return f"{recipe.path}: requires.host: no recipe named {show(dep)}; {hint}"
 
 
 def _known(recipes: Mapping[str, Recipe]) -> str:
@@ -69,7 +94,7 @@ def _cycle_error(cycle: list[str], recipes: Mapping[str, Recipe]) -> RecipeError
     chain = list(reversed(cycle))
     files = ", ".join(str(recipes[name].path) for name in dict.fromkeys(chain))
     msg = (
-        f"dependency cycle in requires.recipes: {' -> '.join(chain)} (each requires the next,"
+        f"dependency cycle in requires: {' -> '.join(chain)} (each requires the next,"
         f" in {files}); remove one of these requirements"
     )
     return RecipeError(msg)

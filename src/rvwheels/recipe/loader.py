@@ -199,7 +199,7 @@ _OPTIONAL_TABLES = {
     ),
     "requires": Table(
         optional={
-            "recipes": ListOf(String(valid=_project_name), unique=True),
+            "host": ListOf(String(valid=_project_name), unique=True),
             "run": ListOf(String(valid=_requirement)),
             "library": ListOf(_LIBRARY),
         }
@@ -445,7 +445,7 @@ def _check_make_keys(build: Mapping[str, Any], at: KeyPath) -> None:
 
 def _requires_spec(requires: Mapping[str, Any]) -> RequiresSpec:
     return RequiresSpec(
-        recipes=tuple(canonicalize_name(name) for name in requires.get("recipes", ())),
+        host=tuple(canonicalize_name(name) for name in requires.get("host", ())),
         run=requires.get("run", ()),
         libraries=tuple(
             LibrarySpec(

@@ -122,8 +122,13 @@ class CrossSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class RequiresSpec:
-    recipes: tuple[str, ...] = ()  # normalised names of other recipes
-    run: tuple[str, ...] = ()  # PEP 508 requirements from PyPI
+    """Host and run dependencies kept apart, as pyodide-build and conda-forge do: a new wheel
+    of a host dependency rebuilds this package, a new wheel of a run dependency does not."""
+
+    host: tuple[str, ...] = ()  # normalised names of recipes whose wheels it builds against
+    # PEP 508 install requirements; one naming a recipe is satisfied by that recipe's wheel,
+    # the others come from PyPI.
+    run: tuple[str, ...] = ()
     libraries: tuple[LibrarySpec, ...] = ()
 
 
