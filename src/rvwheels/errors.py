@@ -28,6 +28,13 @@ class RecipeError(RvwheelsError):
     exit_code = 3
 
 
+class ToolchainError(RvwheelsError):
+    """A file under toolchain/ (target, host, roots, distros, pythons) is malformed: names the
+    file, the key and the fix."""
+
+    exit_code = 12
+
+
 class FetchError(RvwheelsError):
     """A download failed or its sha256 did not match."""
 

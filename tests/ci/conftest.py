@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,10 @@ def two_level_recipes(tmp_path) -> Path:
     """The fixture recipes of rvw-meson-c and rvw-setuptools-c, the second requiring the first,
     so the plan has two levels (the fixture recipes alone are one level)."""
     folder = tmp_path / "recipes"
-    folder.mkdir()
+    # A recipe's source folder must lie inside the recipe's folder: copy the packages along.
+    shutil.copytree(FIXTURES / "recipes" / "packages", folder / "packages")
     for name in (BASE, DEPENDENT):
-        text = (FIXTURES / "recipes" / f"{name}.toml").read_text()
-        absolute = f'path = "{FIXTURES / "packages"}/'
-        folder.joinpath(f"{name}.toml").write_text(text.replace('path = "../packages/', absolute))
+        shutil.copy(FIXTURES / "recipes" / f"{name}.toml", folder)
     with folder.joinpath(f"{DEPENDENT}.toml").open("a") as recipe:
         recipe.write(f'\n[requires]\nhost = ["{BASE}"]\n')
     return folder

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tarfile
 
 import pytest
 
@@ -15,7 +14,7 @@ from rvwheels.wheelhouse import Wheelhouse
 from .conftest import FIXTURE_RECIPES, rvwheels
 
 pytestmark = pytest.mark.integration
-MESON_C = FIXTURE_RECIPES.parent / "packages" / "meson_c"
+MESON_C = FIXTURE_RECIPES / "packages" / "meson_c"
 
 
 def assert_clean_failure(result, wheelhouse, before, *phrases):
@@ -39,13 +38,13 @@ def write_recipe(directory, source_lines, extra=""):
 
 def test_wrong_sha256(tmp_path, wheelhouse_copy):
     wh, before = wheelhouse_copy
-    sdist = tmp_path / "rvw_meson_c-1.0.0.tar.gz"
-    with tarfile.open(sdist, "w:gz") as tf:
-        tf.add(MESON_C, arcname="rvw_meson_c-1.0.0")
+    # Recipes may only name https URLs (http for Debian's archive), so the download is real:
+    # a small file of Debian's archive, which no sha256 below matches.
     wrong = hashlib.sha256(b"not it").hexdigest()
-    recipes = write_recipe(tmp_path / "r", f'url = "{sdist.as_uri()}"\nsha256 = "{wrong}"')
+    url = "https://deb.debian.org/debian/dists/trixie/Release"
+    recipes = write_recipe(tmp_path / "r", f'url = "{url}"\nsha256 = "{wrong}"')
     result = rvwheels("build", "rvw-meson-c", "--recipes", str(recipes), "--wheelhouse", str(wh))
-    assert_clean_failure(result, wh, before, "sha256 of rvw_meson_c-1.0.0.tar.gz is", wrong)
+    assert_clean_failure(result, wh, before, "sha256 of Release is", wrong)
 
 
 def test_patch_that_does_not_apply(tmp_path, wheelhouse_copy):
@@ -56,7 +55,9 @@ def test_patch_that_does_not_apply(tmp_path, wheelhouse_copy):
         "--- a/meson.build\n+++ b/meson.build\n@@ -1,2 +1,2 @@\n-this line is not there\n"
         "+nor this\n context that does not exist\n"
     )
-    write_recipe(recipes, f'path = "{MESON_C}"\npatches = ["patches/0001-stale.patch"]')
+    # The source folder must lie inside the recipe's folder: copy it there.
+    shutil.copytree(MESON_C, recipes / "meson_c")
+    write_recipe(recipes, 'path = "meson_c"\npatches = ["patches/0001-stale.patch"]')
     result = rvwheels("build", "rvw-meson-c", "--recipes", str(recipes), "--wheelhouse", str(wh))
     assert_clean_failure(result, wh, before, "patch 0001-stale.patch does not apply")
 

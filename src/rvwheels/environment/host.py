@@ -6,40 +6,49 @@ Every step checks first and acts only when something is missing, so setup is ide
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels import paths
-from rvwheels.errors import CommandFailed, EnvError
+from rvwheels.errors import CommandFailed, EnvError, ToolchainError
 from rvwheels.run import run
+from rvwheels.schema import checks as check
+from rvwheels.schema import load_toml, toml
 
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 
 
+def _binfmt_flags(value: str) -> tuple[str, str] | None:
+    if re.fullmatch(r"[POCF]*", value):
+        return None
+    return f"{value!r} holds flags binfmt_misc does not know", "use P, O, C and F"
+
+
+def _binfmt_field(value: str) -> tuple[str, str] | None:
+    """Magic and mask are written as \\xNN escapes: ':' would end the registration field."""
+    if re.fullmatch(r"(\\x[0-9a-fA-F]{2})+", value):
+        return None
+    return "is not a run of \\xNN escapes", "write it as qemu's binfmt conf file does"
+
+
 @dataclass(frozen=True, kw_only=True)
 class HostSpec:
-    apt: tuple[str, ...]
-    binfmt_conf: Path
-    binfmt_name: str
-    binfmt_magic: str
-    binfmt_mask: str
-    binfmt_flags: str
-    roots: tuple[str, ...]
+    """What ``rvwheels setup`` installs and registers, ``toolchain/host.toml``."""
+
+    apt: tuple[str, ...] = toml(check=check.debian_package, min_items=1, doc="apt packages")
+    binfmt_conf: Path = toml(doc="qemu-user-static's binfmt registration file")
+    binfmt_name: str = toml(check=check.root_name, doc="the binfmt_misc entry's name")
+    binfmt_magic: str = toml(check=_binfmt_field, doc="used when the conf file is absent")
+    binfmt_mask: str = toml(check=_binfmt_field, doc="used when the conf file is absent")
+    binfmt_flags: str = toml(check=_binfmt_flags, doc="binfmt_misc flags; F works in roots")
+    roots: tuple[str, ...] = toml(check=check.root_name, unique=True, doc="roots setup makes")
 
 
 def load_host_spec(toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> HostSpec:
-    data = tomllib.loads((toolchain_dir / "host.toml").read_text())
-    return HostSpec(
-        apt=tuple(data["apt"]),
-        binfmt_conf=Path(data["binfmt_conf"]),
-        binfmt_name=data["binfmt_name"],
-        binfmt_magic=data["binfmt_magic"],
-        binfmt_mask=data["binfmt_mask"],
-        binfmt_flags=data["binfmt_flags"],
-        roots=tuple(data["roots"]),
-    )
+    path = toolchain_dir / "host.toml"
+    return load_toml(path, HostSpec, ToolchainError, what="the host description")
 
 
 def missing_apt_packages(packages: tuple[str, ...], *, log: Path) -> list[str]:

@@ -12,21 +12,25 @@ temporary folder that is renamed into place after a smoke check, under a lock.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import os
-import re
 import shlex
 import shutil
 import tarfile
 import time
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels.environment.executor import RootExecutor
+
+# The spec file is read in pythonspec; its names are used from here too (``x as x``: re-exported).
+from rvwheels.environment.pythonspec import BUILD_MACHINE as BUILD_MACHINE
+from rvwheels.environment.pythonspec import MACHINES as MACHINES
+from rvwheels.environment.pythonspec import PythonSpec as PythonSpec
+from rvwheels.environment.pythonspec import SideSpec as SideSpec
+from rvwheels.environment.pythonspec import available_python_versions as available_python_versions
+from rvwheels.environment.pythonspec import load_python_spec as load_python_spec
 from rvwheels.environment.roots import ensure_root, load_root_spec
 from rvwheels.errors import CommandFailed, EnvError
 from rvwheels.fetch import fetch_file
@@ -34,61 +38,9 @@ from rvwheels.locks import exclusive
 from rvwheels.recipe.spec import SourceSpec
 
 PYTHONS_MOUNT = "/rvw/pythons"
-# The build Python is built first; every other machine is cross compiled with it.
-BUILD_MACHINE = "x86_64"
-MACHINES = (BUILD_MACHINE, "riscv64")
-# Bump when the way CPython is built changes, so old caches are not reused.
-PYTHON_FORMAT = 1
 MARKER = ".rvwheels-python.json"
 WORK_MOUNT = "/rvw/work"
 SMOKE_TIMEOUT = 1800
-
-# What each key holds: a string, a list of strings, a table of strings, or a machine's table.
-_TOP_KEYS = {
-    "version": "string",
-    "release": "string",
-    "url": "string",
-    "sha256": "string",
-    "build_root": "string",
-    "check_imports": "list of strings",
-    "configure": "list of strings",
-    **dict.fromkeys(MACHINES, "table"),
-}
-_SIDE_KEYS = {"test_root": "string", "configure": "list of strings", "env": "table of strings"}
-_OPTIONAL = {"env"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class SideSpec:
-    """How one machine's interpreter is configured, and which root its smoke check runs in."""
-
-    machine: str
-    test_root: str
-    configure: tuple[str, ...]
-    env: Mapping[str, str]
-
-
-@dataclass(frozen=True, kw_only=True)
-class PythonSpec:
-    version: str
-    release: str
-    url: str
-    sha256: str
-    build_root: str
-    check_imports: tuple[str, ...]
-    configure: tuple[str, ...]
-    sides: Mapping[str, SideSpec]
-    path: Path
-    digest: str
-
-    @property
-    def key(self) -> str:
-        payload = f"{PYTHON_FORMAT}\n{self.digest}"
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
-
-    @property
-    def filename(self) -> str:
-        return self.url.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,96 +93,6 @@ def mount_point(version: str, machine: str) -> str:
 
 def interpreter(version: str, machine: str) -> str:
     return f"{mount_point(version, machine)}/bin/python{version}"
-
-
-# --- the spec file ----------------------------------------------------------------------------
-
-
-def available_python_versions(toolchain_dir: Path) -> list[str]:
-    stems = [p.stem for p in (toolchain_dir / "pythons").glob("*.toml")]
-    return sorted(stems, key=lambda v: tuple(int(x) if x.isdigit() else 0 for x in v.split(".")))
-
-
-def load_python_spec(version: str, toolchain_dir: Path) -> PythonSpec:
-    path = toolchain_dir / "pythons" / f"{version}.toml"
-    if not path.is_file():
-        known = ", ".join(available_python_versions(toolchain_dir)) or "none"
-        msg = f"{path}: no CPython spec for {version}; available versions: {known}"
-        raise EnvError(msg)
-    content = path.read_bytes()
-    try:
-        data = tomllib.loads(content.decode())
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        msg = f"{path}: not valid TOML ({exc}); fix it or restore it from git"
-        raise EnvError(msg) from None
-    _check_table(data, _TOP_KEYS, path, "")
-    for machine in MACHINES:
-        _check_table(data[machine], _SIDE_KEYS, path, f"{machine}.")
-    _check_values(data, version, path)
-    return PythonSpec(
-        version=data["version"],
-        release=data["release"],
-        url=data["url"],
-        sha256=data["sha256"],
-        build_root=data["build_root"],
-        check_imports=tuple(data["check_imports"]),
-        configure=tuple(data["configure"]),
-        sides={m: _side(m, data[m]) for m in MACHINES},
-        path=path,
-        digest=hashlib.sha256(content).hexdigest(),
-    )
-
-
-def _side(machine: str, table: dict) -> SideSpec:
-    return SideSpec(
-        machine=machine,
-        test_root=table["test_root"],
-        configure=tuple(table["configure"]),
-        env=dict(table.get("env", {})),
-    )
-
-
-def _check_table(table: dict, keys: dict[str, str], path: Path, prefix: str) -> None:
-    for key, value in table.items():
-        if key not in keys:
-            close = difflib.get_close_matches(key, keys, n=1)
-            hint = f"did you mean '{prefix}{close[0]}'?" if close else f"allowed: {', '.join(keys)}"
-            _malformed(path, f"unknown key '{prefix}{key}'; {hint}")
-        if not _has_shape(value, keys[key]):
-            _malformed(path, f"'{prefix}{key}' must be a {keys[key]}")
-    for key in keys:
-        if key not in table and key not in _OPTIONAL:
-            _malformed(path, f"missing key '{prefix}{key}'")
-
-
-def _has_shape(value: object, shape: str) -> bool:
-    if shape == "string":
-        return isinstance(value, str)
-    if shape == "list of strings":
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if shape == "table of strings":
-        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    return isinstance(value, dict)
-
-
-def _check_values(data: dict, version: str, path: Path) -> None:
-    if data["version"] != version:
-        _malformed(path, f"version is '{data['version']}' but the file is named for {version}")
-    if not data["release"].startswith(f"{version}."):
-        _malformed(path, f"release '{data['release']}' is not a {version}.x release")
-    if not re.fullmatch(r"[0-9a-f]{64}", data["sha256"]):
-        _malformed(path, "sha256 must be 64 lowercase hex digits")
-    if any(arg.startswith(("--prefix", "--with-build-python")) for arg in _all_args(data)):
-        _malformed(path, "--prefix and --with-build-python are added by rvwheels; remove them")
-
-
-def _all_args(data: dict) -> list[str]:
-    return [*data["configure"], *(arg for m in MACHINES for arg in data[m]["configure"])]
-
-
-def _malformed(path: Path, problem: str) -> None:
-    msg = f"{path}: {problem}; fix it or restore it from git"
-    raise EnvError(msg)
 
 
 # --- commands (pure, so tests can check them without building) --------------------------------

@@ -9,32 +9,63 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rvwheels import paths
-from rvwheels.errors import EnvError
+from rvwheels.errors import ToolchainError
 from rvwheels.locks import exclusive
 from rvwheels.run import run
+from rvwheels.schema import checks as check
+from rvwheels.schema import did_you_mean, internal, load_toml, show, toml
 
 # Mount points that executors bind into a read-only root; they must exist in the root.
 MOUNT_DIRS = ("rvw/work", "rvw/cache", "rvw/wheelhouse", "rvw/project", "rvw/pythons")
 MOUNT_FILES = ("usr/local/bin/qemu-riscv64-static",)
 # Bump when the way roots are made changes, so old caches are not reused.
 ROOT_FORMAT = 1
+_VARIANTS = ("extract", "custom", "essential", "apt", "required", "minbase", "buildd", "important")
+
+
+def _suite(value: str) -> tuple[str, str] | None:
+    if re.fullmatch(r"[a-z][a-z0-9-]*", value):
+        return None
+    return f"{show(value)} is not a Debian suite", 'write e.g. suite = "trixie"'
+
+
+def _architecture(value: str) -> tuple[str, str] | None:
+    if re.fullmatch(r"[a-z0-9]+", value):
+        return None
+    return f"{show(value)} is not a Debian architecture", 'write e.g. "riscv64"'
+
+
+def _mirror(value: str) -> tuple[str, str] | None:
+    """http is fine here: apt checks the archive's signatures."""
+    if re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", value):
+        return None
+    return (
+        f"{show(value)} is not a mirror URL",
+        'write e.g. mirror = "http://deb.debian.org/debian"',
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class RootSpec:
-    name: str
-    description: str
-    suite: str
-    mirror: str
-    architectures: tuple[str, ...]
-    variant: str
-    packages: tuple[str, ...]
+    """A root's package list, ``toolchain/roots/<name>.toml``."""
+
+    name: str = internal(doc="the file's stem")
+    description: str = toml(doc="what the root is for")
+    suite: str = toml(check=_suite, doc="the Debian suite, e.g. trixie")
+    mirror: str = toml(check=_mirror, doc="the Debian mirror (apt checks its signatures)")
+    architectures: tuple[str, ...] = toml(
+        check=_architecture, min_items=1, unique=True, doc="the first is the root's own"
+    )
+    variant: str = toml("apt", choices=_VARIANTS, doc="mmdebstrap's --variant")
+    packages: tuple[str, ...] = toml(
+        check=check.debian_package, min_items=1, doc="what mmdebstrap installs (--include)"
+    )
 
     @property
     def key(self) -> str:
@@ -42,22 +73,18 @@ class RootSpec:
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
+def available_roots(toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> list[str]:
+    return sorted(path.stem for path in (toolchain_dir / "roots").glob("*.toml"))
+
+
 def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> RootSpec:
     path = toolchain_dir / "roots" / f"{name}.toml"
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        msg = f"{path}: cannot read root package list ({exc}); restore it from git"
-        raise EnvError(msg) from None
-    return RootSpec(
-        name=name,
-        description=data["description"],
-        suite=data["suite"],
-        mirror=data["mirror"],
-        architectures=tuple(data["architectures"]),
-        variant=data.get("variant", "apt"),
-        packages=tuple(data["packages"]),
-    )
+    if check.root_name(name) is not None or not path.is_file():
+        known = available_roots(toolchain_dir)
+        hint = did_you_mean(name, known) or f"known roots: {', '.join(known) or 'none'}"
+        msg = f"{path}: no such root package list; {hint}"
+        raise ToolchainError(msg)
+    return load_toml(path, RootSpec, ToolchainError, what="a root package list", name=name)
 
 
 def root_path(spec: RootSpec, cache: Path) -> Path:

@@ -1,52 +1,66 @@
-"""The target platform description (``toolchain/targets/<triplet>.toml``), read once."""
+"""The target platform description (``toolchain/targets/<triplet>.toml``), read once.
+
+The dataclasses below are the file's schema (rvwheels.schema): a wrong key or value is a
+one-line ToolchainError naming the file and the key.
+"""
 
 from __future__ import annotations
 
-import tomllib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels import paths
+from rvwheels.errors import ToolchainError
+from rvwheels.schema import KeyPath, load_toml, show, toml
+from rvwheels.schema import checks as check
+from rvwheels.schema.nodes import Converted, String
+
+# Meson's own names, which the cross file repeats as they are: any key, no placeholder.
+_MESON_NAME = String(valid=check.meson_name)
+
+
+def _manylinux_version(value: str) -> tuple[str, str] | None:
+    if re.fullmatch(r"2\.[0-9]{1,3}", value):
+        return None
+    return f"{show(value)} is not a glibc version", 'write e.g. manylinux-floor = "2.31"'
+
+
+_FLOOR = Converted(String(valid=_manylinux_version), lambda v: tuple(int(x) for x in v.split(".")))
 
 
 @dataclass(frozen=True, kw_only=True)
 class CrossSettings:
-    python_host_platform: str
-    sysconfigdata: str
-    pkgconfig_libdir: tuple[str, ...]
-    binaries: dict[str, str]
-    host_machine: dict[str, str]
-    env: dict[str, str]
+    python_host_platform: str = toml(doc="_PYTHON_HOST_PLATFORM for sysconfig")
+    sysconfigdata: str = toml(doc="_PYTHON_SYSCONFIGDATA_NAME")
+    pkgconfig_libdir: tuple[str, ...] = toml(min_items=1, doc="the target's .pc folders")
+    binaries: dict[str, str] = toml(keys=_MESON_NAME, doc="Meson cross-file [binaries]")
+    host_machine: dict[str, str] = toml(keys=_MESON_NAME, doc="Meson cross-file [host_machine]")
+    env: dict[str, str] = toml(
+        default_factory=dict, keys=String(valid=check.env_name), doc="for setuptools builds"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Target:
-    triplet: str
-    machine: str
-    qemu: str
-    qemu_in_root: str
-    manylinux_floor: tuple[int, int]
-    cross: CrossSettings
+    triplet: str = toml(doc="the GNU triplet; the file's stem")
+    machine: str = toml(doc="platform.machine() on the target")
+    qemu: str = toml(doc="the qemu-user program on the host")
+    qemu_in_root: str = toml(doc="where qemu-user is mounted inside the roots")
+    manylinux_floor: tuple[int, int] = toml(node=_FLOOR, doc="the lowest manylinux tag")
+    cross: CrossSettings = toml(doc="what cross builds need")
 
 
 def load_target(
     triplet: str = "riscv64-linux-gnu", toolchain_dir: Path = paths.TOOLCHAIN_DIR
 ) -> Target:
-    data = tomllib.loads((toolchain_dir / "targets" / f"{triplet}.toml").read_text())
-    cross = data["cross"]
-    major, minor = (int(x) for x in data["manylinux_floor"].split("."))
-    return Target(
-        triplet=data["triplet"],
-        machine=data["machine"],
-        qemu=data["qemu"],
-        qemu_in_root=data["qemu_in_root"],
-        manylinux_floor=(major, minor),
-        cross=CrossSettings(
-            python_host_platform=cross["python_host_platform"],
-            sysconfigdata=cross["sysconfigdata"],
-            pkgconfig_libdir=tuple(cross["pkgconfig_libdir"]),
-            binaries=dict(cross["binaries"]),
-            host_machine=dict(cross["host_machine"]),
-            env=dict(cross.get("env", {})),
-        ),
-    )
+    path = toolchain_dir / "targets" / f"{triplet}.toml"
+    target = load_toml(path, Target, ToolchainError, what="the target description")
+    if target.triplet != triplet:
+        problem = f"is {show(target.triplet)} but the file is named for {triplet}"
+        raise (
+            KeyPath(path, ToolchainError)
+            .child("triplet")
+            .error(problem=problem, fix="make them agree")
+        )
+    return target

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from rvwheels.errors import ConfigurationError, RecipeError
-from rvwheels.recipe.schema import did_you_mean, show
+from rvwheels.recipe.loader import load_recipes
 from rvwheels.recipe.spec import Recipe
+from rvwheels.schema import did_you_mean, show
 
 
 def run_recipes(recipe: Recipe, recipes: Mapping[str, object]) -> tuple[str, ...]:
@@ -68,11 +70,25 @@ def dependency_closure(
 
 def build_order(requested: Sequence[str], recipes: Mapping[str, Recipe]) -> list[str]:
     """The closure of ``requested`` with every recipe after the recipes it requires."""
-    closure = dependency_closure(requested, recipes)
+    return _ordered(dependency_closure(requested, recipes), recipes)
+
+
+def check_override_graphs(recipes: Mapping[str, Recipe], directory: Path) -> None:
+    """Check the graph of every Python that an ``[[overrides]]`` entry of ``recipes`` names:
+    an override may add a requirement, so a cycle or an unknown recipe can exist only there.
+    ``recipes`` are those of ``directory`` read without a Python (what ``plan`` shows)."""
+    for python in sorted({version for r in recipes.values() for version in r.override_pythons}):
+        seen = load_recipes(directory, python)
+        _ordered(dependency_closure(sorted(seen), seen), seen, python=python)
+
+
+def _ordered(
+    closure: Mapping[str, tuple[str, ...]], recipes: Mapping[str, Recipe], python: str | None = None
+) -> list[str]:
     try:
         return list(graphlib.TopologicalSorter(closure).static_order())
     except graphlib.CycleError as error:
-        raise _cycle_error(error.args[1], recipes) from error
+        raise _cycle_error(error.args[1], recipes, python) from error
 
 
 def _unknown_requested(name: str, recipes: Mapping[str, Recipe]) -> str:
@@ -89,12 +105,15 @@ def _known(recipes: Mapping[str, Recipe]) -> str:
     return ", ".join(sorted(recipes)) or "none (is the recipe directory empty?)"
 
 
-def _cycle_error(cycle: list[str], recipes: Mapping[str, Recipe]) -> RecipeError:
+def _cycle_error(
+    cycle: list[str], recipes: Mapping[str, Recipe], python: str | None = None
+) -> RecipeError:
     # graphlib lists each node before the node that requires it; show "x requires y" order.
     chain = list(reversed(cycle))
     files = ", ".join(str(recipes[name].path) for name in dict.fromkeys(chain))
+    where = "" if python is None else f" for Python {python} (its [[overrides]])"
     msg = (
-        f"dependency cycle in requires: {' -> '.join(chain)} (each requires the next,"
+        f"dependency cycle in requires{where}: {' -> '.join(chain)} (each requires the next,"
         f" in {files}); remove one of these requirements"
     )
     return RecipeError(msg)

@@ -48,7 +48,7 @@ def prepare(
         build_machine_c_compiler="gcc",
         hints={
             role: f"run 'rvwheels setup'; the cross root's list (toolchain/roots/cross.toml) "
-            f"must include {distro.package('cross_' + role)}"
+            f"must include {distro.package('cross-' + role)}"
             for role in ("c", "fortran")
         },
         backend_env={
