@@ -15,7 +15,7 @@ from rvwheels import paths
 from rvwheels.errors import CommandFailed, EnvError, ToolchainError
 from rvwheels.run import run
 from rvwheels.schema import checks as check
-from rvwheels.schema import load_toml, toml
+from rvwheels.schema import load_toml, show, toml
 
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 
@@ -23,7 +23,7 @@ BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 def _binfmt_flags(value: str) -> tuple[str, str] | None:
     if re.fullmatch(r"[POCF]*", value):
         return None
-    return f"{value!r} holds flags binfmt_misc does not know", "use P, O, C and F"
+    return f"{show(value)} holds flags binfmt_misc does not know", "use P, O, C and F"
 
 
 def _binfmt_field(value: str) -> tuple[str, str] | None:

@@ -36,17 +36,24 @@ def _inside(folder: Path, relative: Path, at: KeyPath, *, directory: bool) -> Pa
     kind = "directory" if directory else "file"
     try:
         resolved = (folder / relative).resolve()
-        exists = resolved.is_dir() if directory else resolved.is_file()
-        size = resolved.stat().st_size if exists and not directory else 0
+        exists = resolved.exists()
+        right_kind = resolved.is_dir() if directory else resolved.is_file()
+        size = resolved.stat().st_size if right_kind and not directory else 0
     except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop (Python < 3.13)
-        raise at.error(problem=f"cannot be resolved ({error})", fix="fix the path") from None
-    if resolved == folder or not resolved.is_relative_to(folder):
+        reason = getattr(error, "strerror", None) or str(error)
+        raise at.error(problem=f"cannot be resolved ({reason})", fix="fix the path") from None
+    if resolved == folder:
+        problem, fix = "is the recipe's folder itself", "name a sub-folder that holds the source"
+        raise at.error(problem=problem, fix=fix)
+    if not resolved.is_relative_to(folder):
         problem = f"{show(str(relative))} is {resolved}, outside the recipe's folder {folder}"
         what = "a sub-folder" if directory else "a file"
         raise at.error(problem=problem, fix=f"name {what} of the folder that holds the recipe")
+    fix = "fix the path (it is relative to the recipe file)"
     if not exists:
-        fix = "fix the path (it is relative to the recipe file)"
         raise at.error(problem=f"{kind} {resolved} does not exist", fix=fix)
+    if not right_kind:
+        raise at.error(problem=f"{resolved} is not a {kind}", fix=fix)
     if size > MAX_PATCH_BYTES:
         problem = f"is {size} bytes, more than a patch may be ({MAX_PATCH_BYTES})"
         raise at.error(problem=problem, fix="split it, or fix the path")

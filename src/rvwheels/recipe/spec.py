@@ -122,7 +122,7 @@ class BuildSpec:
         default_factory=dict,
         node=MapOf(OneOf((_SITE_STRING, ListOf(_SITE_STRING)))),
         convert=_one_or_more_each,
-        doc="passed to pypa build as -C key=value; a string or a list of strings",
+        doc="passed to pypa build as -C key=value",
     )
     roots: dict[str, str] = toml(
         default_factory=dict,
@@ -209,7 +209,7 @@ class CrossSpec:
         keys=String(valid=check.meson_name),
         allow_empty=True,
         placeholders=SITES,
-        doc="Meson cross-file [properties]: string, integer, boolean or list of strings",
+        doc="Meson cross-file [properties]",
     )
 
 

@@ -37,8 +37,10 @@ def project_name(value: str) -> Complaint:
 
 def version(value: str) -> Complaint:
     """A PEP 440 version in its normal form: what the wheel's file name will say."""
-    if len(value) > MAX_VERSION or not value.isascii():
-        return f"{show(value[:MAX_VERSION])}… is not a version", 'write e.g. version = "2.4.6"'
+    if len(value) > MAX_VERSION:
+        return f"is {len(value)} characters long", f"a version has at most {MAX_VERSION}"
+    if not value.isascii():
+        return f"{show(value)} is not ASCII", 'write e.g. version = "2.4.6"'
     try:
         normal = str(Version(value))
     except InvalidVersion:
@@ -53,7 +55,10 @@ def sha256(value: str) -> Complaint:
         return None
     if _SHA256.fullmatch(value.lower()):
         return "must be lower case hex", "write the digest in lower case"
-    problem = f"expected 64 lower-case hex digits, got {len(value)} characters"
+    if len(value) == 64:
+        problem = "has characters other than the hex digits 0-9 and a-f"
+    else:
+        problem = f"expected 64 lower-case hex digits, got {len(value)} characters"
     return problem, "paste the full digest from `sha256sum FILE` or the file's PyPI page"
 
 
@@ -75,8 +80,10 @@ def download_url(value: str) -> Complaint:
         return f"{show(value)} is not an https URL", fix + " (http only for *.debian.org)"
     if "@" in parts.netloc:
         return "has a user name or password in it", "remove them: sources are public downloads"
-    if not _valid_host(parts.hostname or "") or port == 0:
+    if not _valid_host(parts.hostname or ""):
         return f"{show(value)} has no valid host name", fix
+    if port == 0:
+        return f"{show(value)} names port 0", "leave the port out, or name a real one"
     name = unquote(parts.path.rsplit("/", 1)[-1])
     if not _FILE_NAME.fullmatch(name):
         return f"{show(value)} does not end in a file name", fix

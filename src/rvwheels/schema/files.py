@@ -49,6 +49,10 @@ def parse_toml(data: bytes, path: Path, error_class: type[RvwheelsError]) -> dic
         raise error_class(msg) from None
     except RecursionError:
         raise _too_deep(path, error_class) from None
+    except ValueError as error:  # a number of more than 4,300 digits (int() refuses it)
+        reason = str(error).split(":", 1)[0]
+        msg = f"{path}: invalid TOML: {reason}; write a smaller number"
+        raise error_class(msg) from None
     if _depth(document) > MAX_DEPTH:
         raise _too_deep(path, error_class)
     return document

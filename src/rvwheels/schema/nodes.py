@@ -38,22 +38,36 @@ class Node(Protocol):
 
 def wrong_type(value: object, node: Node, at: KeyPath) -> RvwheelsError:
     problem = f"expected {node.expected}, got {describe(value)}"
-    if isinstance(value, float) and "string" in node.expected:
+    return at.error(problem=problem, fix=_type_fix(value, node, at))
+
+
+def _type_fix(value: object, node: Node, at: KeyPath) -> str:
+    takes_string = any(isinstance(option, String) for option in _options(node))
+    if isinstance(value, float) and takes_string:
         # TOML reads an unquoted 1.10 as the float 1.1: only quotes keep what was meant.
-        fix = f"put it in quotes: {at.assign(_ELLIPSIS)} (TOML reads a bare 1.10 as 1.1)"
-    elif isinstance(value, int) and not isinstance(value, bool) and "string" in node.expected:
-        fix = f"put it in quotes: {at.assign(show(str(value)))}"
-    elif isinstance(value, str) and isinstance(node, Integer) and value.isdigit():
-        fix = f"remove the quotes: {at.assign(value)}"
-    elif node.expected == "a boolean":
-        fix = f"write {at.assign('true')} or {at.assign('false')}, without quotes"
-    elif isinstance(node, ListOf) and isinstance(node.items, Table | Record):
-        fix = f"write each entry as a [[{at.dotted}]] section"
-    elif isinstance(node, Table | Record):
-        fix = f"write it as a [{at.dotted}] section"
-    else:
-        fix = f"write {at.assign(node.example)}"
-    return at.error(problem=problem, fix=fix)
+        return f"put it in quotes: {at.assign(_ELLIPSIS)} (TOML reads a bare 1.10 as 1.1)"
+    if isinstance(value, int) and not isinstance(value, bool) and takes_string:
+        return f"put it in quotes: {at.assign(show(str(value)))}"
+    if isinstance(value, str) and isinstance(node, Integer) and value.isdigit():
+        return f"remove the quotes: {at.assign(value)}"
+    if isinstance(node, Boolean):
+        return f"write {at.assign('true')} or {at.assign('false')}, without quotes"
+    if isinstance(node, ListOf) and isinstance(_unwrapped(node.items), Table | Record):
+        return f"write each entry as a [[{at.dotted}]] section"
+    if isinstance(node, Table | Record):
+        in_list = at.parts[-1].endswith("]")
+        name = ".".join(part.split("[", 1)[0] for part in at.parts)
+        return f"write it as a [[{name}]] section" if in_list else f"write it as a [{name}] section"
+    return f"write {at.assign(node.example)}"
+
+
+def _options(node: Node) -> tuple[Node, ...]:
+    node = _unwrapped(node)
+    return node.alternatives if isinstance(node, OneOf) else (node,)
+
+
+def _unwrapped(node: Node) -> Node:
+    return node.node if isinstance(node, Converted) else node
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,7 +170,7 @@ class ListOf:
 
     @property
     def expected(self) -> str:
-        return f"a list of {_plural(self.items.expected)}"
+        return f"a list of {plural(self.items.expected)}"
 
     @property
     def example(self) -> str:
@@ -347,7 +361,7 @@ class Record:
         return made
 
 
-def _plural(expected: str) -> str:
+def plural(expected: str) -> str:
     """'a string' -> 'strings', 'a list of strings' -> 'lists of strings'."""
     noun = expected.removeprefix("a ").removeprefix("an ")
     head, of, tail = noun.partition(" of ")
