@@ -31,7 +31,7 @@ MISTAKES = {
     "target": [
         ('qemu = "', 'qmeu = "', "qmeu: unknown key; did you mean 'qemu'?"),
         ("qemu-in-root =", "qemu_in_root =", "keys are spelled with dashes: write qemu-in-root"),
-        ("[cross.host-machine]", "[cross.host_machine]", "write host-machine"),
+        ("\n[cross.host-machine]", "\n[cross.host_machine]", "write host-machine"),
         ("pkgconfig-libdir = [", "pkgconfig-libdirs = [", "did you mean 'pkgconfig-libdir'?"),
         ('manylinux-floor = "2.31"', 'manylinux-floor = "2.x"', "manylinux-floor: "),
         ('manylinux-floor = "2.31"', "manylinux-floor = 2.31", "put it in quotes"),

@@ -4,14 +4,17 @@ a traceback. The inputs come from the generators in _hostile.py."""
 from __future__ import annotations
 
 import os
+import random
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rvwheels.errors import ConfigurationError, RecipeError
-from rvwheels.paths import PROJECT_ROOT
+from rvwheels.paths import PROJECT_ROOT, RECIPES_DIR
 from rvwheels.recipe.graph import check_override_graphs
 from rvwheels.recipe.loader import load_recipe, load_recipes
 
@@ -125,3 +128,34 @@ def test_find_recipe_refuses_a_name_that_is_a_path(tmp_path: Path) -> None:
     proc = rvwheels("show", "/etc/passwd", "--recipes", str(tmp_path))
     assert proc.returncode == ConfigurationError.exit_code, proc.stderr
     assert proc.stderr.count("\n") == 1 and "is not a package name" in proc.stderr
+
+
+def mutations(text: str, rng: random.Random) -> Iterator[tuple[str, str]]:
+    """(what, text) for random small edits of a recipe: the kind a careless hand makes."""
+    lines = text.splitlines(keepends=True)
+    for _ in range(12):
+        i, j = rng.randrange(len(lines)), rng.randrange(len(text) + 1)
+        yield f"drop line {i + 1}", "".join(lines[:i] + lines[i + 1 :])
+        yield f"repeat line {i + 1}", "".join(lines[: i + 1] + lines[i:])
+        yield f"cut at {j}", text[:j]
+        yield f"insert {text[j - 1 : j]!r} at {j}", text[:j] + text[j - 1 : j] + text[j:]
+        yield f"bracket at {j}", text[:j] + rng.choice("[]{}\"'=#\\") + text[j:]
+
+
+def test_randomly_edited_recipes_load_or_fail_with_one_line(tmp_path: Path) -> None:
+    """Not all of these are wrong, so they do not count among the hostile recipes above; none
+    may end in anything but a Recipe or a one-line RecipeError."""
+    rng = random.Random(10)
+    shutil.copytree(RECIPES_DIR, tmp_path / "recipes")
+    tried = 0
+    for original in sorted((tmp_path / "recipes").glob("*.toml")):
+        text = original.read_text(encoding="utf-8")
+        for what, edited in mutations(text, rng):
+            original.write_text(edited, encoding="utf-8")
+            try:
+                load_recipe(original)
+            except RecipeError as error:
+                assert "\n" not in error.message, f"{original.name}, {what}: {error.message}"
+            tried += 1
+        original.write_text(text, encoding="utf-8")
+    assert tried >= 400
