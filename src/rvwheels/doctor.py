@@ -152,8 +152,7 @@ def _native_checks(options: BuildOptions) -> Iterator[Check]:
             fix=distro.install_command(distro.package(role)),
         )
     yield _python_check("Python", host)
-    prefixes = os.environ.get("RVWHEELS_PREFIXES", "/usr:/usr/local").split(":")
-    layout = discover_layout(host, prefixes, target.triplet)
+    layout = discover_layout(host, options.prefixes, target.triplet)
     yield Check(
         name="pkg-config dirs",
         ok=bool(layout.pkgconfig_dirs),

@@ -25,6 +25,7 @@ class Target:
     machine: str
     qemu: str
     qemu_in_root: str
+    python: str  # the roots' own Python version, "3.13"
     manylinux_floor: tuple[int, int]
     cross: CrossSettings
 
@@ -40,6 +41,7 @@ def load_target(
         machine=data["machine"],
         qemu=data["qemu"],
         qemu_in_root=data["qemu_in_root"],
+        python=data["python"],
         manylinux_floor=(major, minor),
         cross=CrossSettings(
             python_host_platform=cross["python_host_platform"],

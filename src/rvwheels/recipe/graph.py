@@ -9,7 +9,7 @@ freshness (see rvwheels.pipeline.freshness).
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -46,7 +46,7 @@ def dependency_closure(
     reported in one ConfigurationError.
     """
     wanted = [canonicalize_name(name) for name in requested]
-    unknown = [_unknown_requested(name, recipes) for name in wanted if name not in recipes]
+    unknown = unknown_names(wanted, recipes)
     closure: dict[str, tuple[str, ...]] = {}
     pending = [name for name in wanted if name in recipes]
     while pending:
@@ -68,14 +68,27 @@ def dependency_closure(
 
 def build_order(requested: Sequence[str], recipes: Mapping[str, Recipe]) -> list[str]:
     """The closure of ``requested`` with every recipe after the recipes it requires."""
+    return list(ordered_closure(requested, recipes))
+
+
+def ordered_closure(
+    requested: Sequence[str], recipes: Mapping[str, Recipe]
+) -> dict[str, tuple[str, ...]]:
+    """``dependency_closure`` in build order (every recipe after those it requires)."""
     closure = dependency_closure(requested, recipes)
     try:
-        return list(graphlib.TopologicalSorter(closure).static_order())
+        order = graphlib.TopologicalSorter(closure).static_order()
+        return {name: closure[name] for name in order}
     except graphlib.CycleError as error:
         raise _cycle_error(error.args[1], recipes) from error
 
 
-def _unknown_requested(name: str, recipes: Mapping[str, Recipe]) -> str:
+def unknown_names(wanted: Sequence[str], known: Collection[str]) -> list[str]:
+    """One message per name in ``wanted`` that is not in ``known``, with a suggestion."""
+    return [_unknown_requested(name, known) for name in wanted if name not in known]
+
+
+def _unknown_requested(name: str, recipes: Collection[str]) -> str:
     hint = did_you_mean(name, recipes) or f"known recipes: {_known(recipes)}"
     return f"no recipe named {show(name)}; {hint}"
 
@@ -85,7 +98,7 @@ def _unknown_host(dep: str, recipe: Recipe, recipes: Mapping[str, Recipe]) -> st
     return f"{recipe.path}: requires.host: no recipe named {show(dep)}; {hint}"
 
 
-def _known(recipes: Mapping[str, Recipe]) -> str:
+def _known(recipes: Collection[str]) -> str:
     return ", ".join(sorted(recipes)) or "none (is the recipe directory empty?)"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.environment.distro import detect_distro
-from rvwheels.environment.modes._roots import root_sides, roots_fingerprint
+from rvwheels.environment.modes._roots import root_sides, roots_fingerprint, target_side_only
 from rvwheels.environment.pkgconfig import Layout
 from rvwheels.environment.pythons import BUILD_MACHINE, BuiltPython
 from rvwheels.environment.sides import BuildEnvironment
@@ -78,3 +78,7 @@ def _target_sysconfig(built: BuiltPython) -> dict[str, str]:
         "_PYTHON_SYSCONFIGDATA_NAME": target.sysconfigdata_name,
         "PYTHONPATH": target.sysconfigdata_dir,
     }
+
+
+# verify needs only the clean target root.
+test_side = target_side_only
