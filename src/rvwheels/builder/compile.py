@@ -53,7 +53,7 @@ def make_build_venv(job: BuildJob, fetched: Fetched) -> str:
 
 def compiler_version(job: BuildJob) -> str:
     out = job.env.build.executor.run([job.c_compiler, "--version"], capture=True, log=job.log)
-    return out.splitlines()[0]
+    return (out.splitlines() or ["(no version output)"])[0]
 
 
 def backend_env(job: BuildJob, backend: Backend, venv_bin: str) -> dict[str, str]:

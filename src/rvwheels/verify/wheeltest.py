@@ -25,6 +25,8 @@ SOURCE = "{" + placeholders.SOURCE + "}"
 
 @dataclass(frozen=True, kw_only=True)
 class Tested:
+    __test__ = False  # not a pytest class
+
     ran: bool  # False: --no-test, or the wheel's code cannot run in the test environment
     seconds: float
 
