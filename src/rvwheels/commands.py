@@ -146,3 +146,21 @@ def run_setup(options: BuildOptions, *, with_roots: bool) -> None:
         ensure_root(root, options.cache, log=log)
         progress.finished(f"root {name}", "ready", format_seconds(time.monotonic() - started))
     progress.close()
+
+
+def draft_new_recipe(options: BuildOptions, spec: str, *, force: bool) -> None:
+    from rvwheels.drafting.command import draft_recipe
+
+    drafted = draft_recipe(
+        spec,
+        recipes_dir=options.recipes_dir,
+        toolchain_dir=options.toolchain_dir,
+        cache=options.cache,
+        force=force,
+    )
+    for note in drafted.notes:
+        click.echo(f"{drafted.name}: {note}", err=True)
+    if drafted.recipe is None:
+        click.echo(f"{drafted.name} {drafted.version} needs no recipe", err=True)
+        return
+    click.echo(f"wrote {drafted.recipe}; next: rvwheels build {drafted.name}", err=True)
