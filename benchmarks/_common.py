@@ -14,7 +14,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT / "src"))
 
-from rvwheels.builder.package import BUILD_TOOLS, _unpack  # noqa: E402
+from rvwheels.builder.fetching import BUILD_TOOLS  # noqa: E402
+from rvwheels.builder.sourcetree import _unpack  # noqa: E402
 from rvwheels.environment.executor import RootExecutor  # noqa: E402
 from rvwheels.environment.roots import ensure_root, load_root_spec  # noqa: E402
 from rvwheels.environment.sides import probe_python  # noqa: E402

@@ -89,6 +89,17 @@ def build(
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("spec", metavar="NAME[==VERSION]")
+@recipes_option
+@click.option("--force", is_flag=True, help="Replace the recipe if it exists.")
+def new(spec, recipes_dir, force) -> None:
+    """Draft recipes/NAME.toml from PyPI's JSON API and the sdist (or say none is needed)."""
+    from rvwheels.commands import draft_new_recipe
+
+    draft_new_recipe(_options(recipes_dir=recipes_dir), spec, force=force)
+
+
 @cli.command("list")
 @recipes_option
 def list_recipes(recipes_dir) -> None:

@@ -12,37 +12,42 @@ from rvwheels.errors import ConfigurationError
 from rvwheels.options import BuildOptions
 from rvwheels.progress import Progress, format_seconds, log_path
 from rvwheels.recipe.loader import find_recipe, load_recipes
+from rvwheels.run import log_tail
+
+SUMMARY_TAIL = 15  # lines of a failed build's log shown after the summary
 
 
 def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) -> bool:
-    from rvwheels.environment.modes import Environments
-    from rvwheels.pipeline.scheduler import build_all, log_tail
-    from rvwheels.recipe.graph import build_order
+    from rvwheels.environment.modes import Environments, target_pythons
+    from rvwheels.pipeline.plan import resolve_plan
+    from rvwheels.pipeline.scheduler import run_plan
 
-    recipes = load_recipes(options.recipes_dir)
-    requested = sorted(recipes) if all_recipes else packages
-    if not requested:
-        msg = "name at least one package (see 'rvwheels list') or use --all"
-        raise ConfigurationError(msg)
-    build_order(requested, recipes)  # unknown names fail here, before any work
+    # Every plan first: a bad name or a malformed recipe fails before any slow work.
+    plans = [
+        resolve_plan(options, packages, python=python, all_recipes=all_recipes)
+        for python in target_pythons(options)
+    ]
     progress = Progress()
     started = time.monotonic()
     outcomes = []
     try:
         env_log = log_path(options.logs_dir, "_environment")
-        for python in options.pythons or (None,):
+        for plan in plans:
             progress.info(f"preparing the {options.mode} environment (log: {env_log})")
-            environments = Environments(options, python=python, log=env_log)
+            environments = Environments(options, python=plan.python, log=env_log)
             env = environments.default()
-            # Recipes may override tables for some Pythons ([[overrides]]): read them for this one.
-            recipes = load_recipes(options.recipes_dir, env.test.info.version)
-            order = build_order(requested, recipes)
             progress.info(
-                f"{env.description}; building {', '.join(order)} with {options.jobs} job(s)"
+                f"{env.description}; building {', '.join(plan.order)} with {options.jobs} job(s)"
             )
-            outcomes += build_all(requested, recipes, environments, options, progress)
+            outcomes += run_plan(plan, environments, options, progress)
     finally:
         progress.close()
+    print_summary(outcomes, options, time.monotonic() - started)
+    return all(o.ok for o in outcomes)
+
+
+def print_summary(outcomes: list, options: BuildOptions, seconds: float) -> None:
+    """One line per package, the failed builds' log tails, then each error's one line."""
     click.echo(f"\n{'package':<24} {'result':<8} {'time':>8}  wheel / error", err=True)
     for o in outcomes:
         result = "skipped" if o.skipped else ("fresh" if o.fresh else "ok") if o.ok else "FAILED"
@@ -50,16 +55,14 @@ def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) 
         click.echo(f"{o.name:<24} {result:<8} {format_seconds(o.seconds):>8}  {what}", err=True)
     for o in outcomes:
         if o.error is not None and o.log is not None:
-            click.echo(f"\n--- {o.name}: last lines of {o.log} ---\n{log_tail(o.log)}", err=True)
-    click.echo(
-        f"total {format_seconds(time.monotonic() - started)}; wheelhouse: {options.wheelhouse}",
-        err=True,
-    )
-    failed = [o for o in outcomes if not o.ok]
-    for o in failed:
-        if o.error is not None:
+            click.echo(
+                f"\n--- {o.name}: last lines of {o.log} ---\n{log_tail(o.log, SUMMARY_TAIL)}",
+                err=True,
+            )
+    click.echo(f"total {format_seconds(seconds)}; wheelhouse: {options.wheelhouse}", err=True)
+    for o in outcomes:
+        if not o.ok and o.error is not None:
             click.echo(f"error: {o.error.message.splitlines()[0]}", err=True)
-    return not failed
 
 
 def print_recipe_list(options: BuildOptions) -> None:
@@ -143,3 +146,21 @@ def run_setup(options: BuildOptions, *, with_roots: bool) -> None:
         ensure_root(root, options.cache, log=log)
         progress.finished(f"root {name}", "ready", format_seconds(time.monotonic() - started))
     progress.close()
+
+
+def draft_new_recipe(options: BuildOptions, spec: str, *, force: bool) -> None:
+    from rvwheels.drafting.command import draft_recipe
+
+    drafted = draft_recipe(
+        spec,
+        recipes_dir=options.recipes_dir,
+        toolchain_dir=options.toolchain_dir,
+        cache=options.cache,
+        force=force,
+    )
+    for note in drafted.notes:
+        click.echo(f"{drafted.name}: {note}", err=True)
+    if drafted.recipe is None:
+        click.echo(f"{drafted.name} {drafted.version} needs no recipe", err=True)
+        return
+    click.echo(f"wrote {drafted.recipe}; next: rvwheels build {drafted.name}", err=True)

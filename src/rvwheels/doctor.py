@@ -1,22 +1,31 @@
-"""`rvwheels doctor`: every piece of the environment, OK or missing, with the fix."""
+"""`rvwheels doctor`: every piece of the environment, OK or missing, with the fix.
+
+Nothing here names a package: the libraries checked are those the recipes say the target
+must provide (``[[requires.library]]``), and those our own recipes build (``[provides]``) are
+listed as such.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rvwheels.environment.executor import HostExecutor, RootExecutor
+from rvwheels.environment.distro import Distro, detect_distro
+from rvwheels.environment.executor import Executor, HostExecutor, RootExecutor
 from rvwheels.environment.host import binfmt_registered, load_host_spec
-from rvwheels.environment.pkgconfig import discover_layout
+from rvwheels.environment.modes.cross import target_layout
+from rvwheels.environment.pkgconfig import Layout, discover_layout, find_library_files
 from rvwheels.environment.pythons import available_python_versions, load_python_spec, python_dir
 from rvwheels.environment.pythons import is_ready as is_python_built
 from rvwheels.environment.roots import is_ready, load_root_spec, root_path
 from rvwheels.environment.target import load_target
 from rvwheels.errors import CommandFailed
 from rvwheels.options import BuildOptions
+from rvwheels.recipe.loader import load_recipes
+from rvwheels.recipe.spec import LibrarySpec, Recipe
 
 SETUP = "run 'rvwheels setup' (as root)"
 
@@ -35,9 +44,15 @@ class Check:
 
 
 def run_checks(options: BuildOptions) -> list[Check]:
+    recipes = load_recipes(options.recipes_dir) if options.recipes_dir.is_dir() else {}
     if options.mode == "native":
-        return list(_native_checks(options))
-    return [*_host_checks(options), *_root_checks(options), *_python_checks(options)]
+        return [*_native_checks(options, recipes), *_recipe_libraries(recipes)]
+    return [
+        *_host_checks(options),
+        *_root_checks(options, recipes),
+        *_python_checks(options),
+        *_recipe_libraries(recipes),
+    ]
 
 
 def _python_checks(options: BuildOptions) -> Iterator[Check]:
@@ -48,13 +63,9 @@ def _python_checks(options: BuildOptions) -> Iterator[Check]:
         folder = python_dir(spec, options.cache)
         built = is_python_built(folder)
         detail = f"CPython {spec.release} ({'built: ' if built else 'not built yet: '}{folder})"
-        yield Check(
-            name=f"python {version}",
-            ok=True,
-            detail=f"{detail}; use --python {version} (built on first use, ~10 min)"
-            if not built
-            else detail,
-        )
+        if not built:
+            detail += f"; use --python {version} (built on first use, ~10 min)"
+        yield Check(name=f"python {version}", ok=True, detail=detail)
 
 
 def _host_checks(options: BuildOptions) -> Iterator[Check]:
@@ -78,7 +89,7 @@ def _host_checks(options: BuildOptions) -> Iterator[Check]:
         yield Check(name=tool, ok=found is not None, detail=found or "not found", fix=SETUP)
 
 
-def _root_checks(options: BuildOptions) -> Iterator[Check]:
+def _root_checks(options: BuildOptions, recipes: Mapping[str, Recipe]) -> Iterator[Check]:
     target = load_target(toolchain_dir=options.toolchain_dir)
     needed = ("cross", "target") if options.mode == "cross" else ("target-dev", "target")
     for name in needed:
@@ -90,15 +101,20 @@ def _root_checks(options: BuildOptions) -> Iterator[Check]:
         if not ready:
             continue
         root = RootExecutor(root=root_path(spec, options.cache), binds={})
-        if name == "cross":
-            yield from _compiler_checks(root, target.cross.binaries, target.triplet)
-        elif name == "target-dev":
-            yield from _compiler_checks(root, {"c": "gcc", "fortran": "gfortran"}, target.triplet)
-        else:
+        if name == "target":
             yield _python_check("target Python", root)
+            continue
+        crossing = name == "cross"
+        binaries = target.cross.binaries if crossing else {"c": "gcc", "fortran": "gfortran"}
+        yield from _compiler_checks(root, binaries)
+        layout = (
+            target_layout(target) if crossing else discover_layout(root, ["/usr"], target.triplet)
+        )
+        distro = detect_distro(root.host_path("/etc/os-release"), options.toolchain_dir)
+        yield from _library_checks(_libraries(recipes), root, layout, distro, f"in root {name}")
 
 
-def _compiler_checks(executor, binaries: dict[str, str], triplet: str) -> Iterator[Check]:
+def _compiler_checks(executor: Executor, binaries: Mapping[str, str]) -> Iterator[Check]:
     for role in ("c", "cpp", "fortran"):
         if role not in binaries:
             continue
@@ -107,30 +123,59 @@ def _compiler_checks(executor, binaries: dict[str, str], triplet: str) -> Iterat
         yield Check(name=f"compiler {role}", ok=found is not None, detail=detail, fix=SETUP)
     yield _python_check("build Python", executor)
     yield _tool_check("pkg-config", executor, SETUP)
-    layout_dirs = [f"/usr/lib/{triplet}/pkgconfig", "/usr/lib64/pkgconfig", "/usr/lib/pkgconfig"]
-    pc = [d for d in layout_dirs if executor.host_path(f"{d}/openblas.pc").is_file()]
-    lib = executor.host_path(f"/usr/lib/{triplet}/libopenblas.so.0").exists()
-    yield Check(
-        name="OpenBLAS",
-        ok=lib,
-        detail=f"pkg-config: {pc[0] if pc else 'no .pc (rvwheels writes one)'}",
-        fix=SETUP,
-    )
 
 
-def _tool_check(tool: str, executor, fix: str) -> Check:
+def _libraries(recipes: Mapping[str, Recipe]) -> dict[str, tuple[LibrarySpec, list[str]]]:
+    """Each library the recipes need from the target (by pkg-config name), and who needs it."""
+    needed: dict[str, tuple[LibrarySpec, list[str]]] = {}
+    for name, recipe in sorted(recipes.items()):
+        for library in recipe.requires.libraries:
+            needed.setdefault(library.pkgconfig, (library, []))[1].append(name)
+    return needed
+
+
+def _library_checks(
+    libraries: Mapping[str, tuple[LibrarySpec, list[str]]],
+    executor: Executor,
+    layout: Layout,
+    distro: Distro,
+    where: str,
+) -> Iterator[Check]:
+    for library, users in libraries.values():
+        pc, lib = find_library_files(library, executor, layout)
+        found = f"pkg-config: {pc or 'no .pc (rvwheels writes one)'}; {lib or 'no library'}"
+        package = library.rpm if distro.family == "rpm" and library.rpm else library.debian
+        yield Check(
+            name=library.name,
+            ok=lib is not None,
+            detail=f"{found} {where} (for {', '.join(users)})",
+            fix=distro.install_command(package or library.pkgconfig),
+        )
+
+
+def _recipe_libraries(recipes: Mapping[str, Recipe]) -> Iterator[Check]:
+    """Libraries our recipes build and hand to the builds that need them ([provides])."""
+    for name, recipe in sorted(recipes.items()):
+        if recipe.provides.pkgconfig or recipe.provides.libdirs:
+            yield Check(
+                name=name,
+                ok=True,
+                detail=f"built by {recipe.path.name} (rvwheels build {name}); "
+                "its wheel provides pkg-config and library folders",
+            )
+
+
+def _tool_check(tool: str, executor: Executor, fix: str) -> Check:
     found = executor.which(tool)
     return Check(name=tool, ok=found is not None, detail=found or "not found", fix=fix)
 
 
-def _python_check(name: str, executor) -> Check:
+def _python_check(name: str, executor: Executor) -> Check:
     version = _first_line(["python3", "--version"], executor)
     return Check(name=name, ok=version.startswith("Python"), detail=version, fix=SETUP)
 
 
-def _native_checks(options: BuildOptions) -> Iterator[Check]:
-    from rvwheels.environment.distro import detect_distro
-
+def _native_checks(options: BuildOptions, recipes: Mapping[str, Recipe]) -> Iterator[Check]:
     target = load_target(toolchain_dir=options.toolchain_dir)
     host = HostExecutor()
     distro = detect_distro(Path("/etc/os-release"), options.toolchain_dir)
@@ -152,26 +197,17 @@ def _native_checks(options: BuildOptions) -> Iterator[Check]:
             fix=distro.install_command(distro.package(role)),
         )
     yield _python_check("Python", host)
-    prefixes = os.environ.get("RVWHEELS_PREFIXES", "/usr:/usr/local").split(":")
-    layout = discover_layout(host, prefixes, target.triplet)
+    layout = discover_layout(host, options.prefixes, target.triplet)
     yield Check(
         name="pkg-config dirs",
         ok=bool(layout.pkgconfig_dirs),
         detail=":".join(layout.pkgconfig_dirs) or "none found",
         fix="set RVWHEELS_PREFIXES",
     )
-    libs = [d for d in layout.lib_dirs if any(Path(d).glob("libopenblas.so*"))]
-    yield Check(
-        name="OpenBLAS",
-        ok=bool(libs),
-        detail=libs[0] if libs else "libopenblas.so* not found",
-        fix=distro.install_command(
-            "openblas-devel" if distro.family == "rpm" else "libopenblas-dev"
-        ),
-    )
+    yield from _library_checks(_libraries(recipes), host, layout, distro, "on this machine")
 
 
-def _first_line(argv: list[str], executor=None) -> str:
+def _first_line(argv: list[str], executor: Executor | None = None) -> str:
     executor = executor or HostExecutor()
     try:
         out = executor.run(argv, capture=True)

@@ -12,6 +12,8 @@ from rvwheels import paths
 from rvwheels.errors import ConfigurationError
 from rvwheels.recipe.spec import MODES
 
+DEFAULT_PREFIXES = ("/usr", "/usr/local")
+
 
 @dataclass(frozen=True, kw_only=True)
 class BuildOptions:
@@ -26,6 +28,9 @@ class BuildOptions:
     # Target Python versions, one wheel each; () means the roots' own Python (Debian's).
     pythons: tuple[str, ...] = ()
     variants: Mapping[str, str] = field(default_factory=dict)  # recipe -> variant name
+    # Native mode: where this machine keeps libraries and .pc files (lib, lib64, multiarch
+    # folders under each); $RVWHEELS_PREFIXES, colon-separated.
+    prefixes: tuple[str, ...] = DEFAULT_PREFIXES
 
     @property
     def work_dir(self) -> Path:
@@ -74,7 +79,14 @@ def resolve_options(
         force=force,
         pythons=_parse_pythons(pythons),
         variants=_parse_variants(variants),
+        prefixes=_parse_prefixes(env.get("RVWHEELS_PREFIXES")),
     )
+
+
+def _parse_prefixes(value: str | None) -> tuple[str, ...]:
+    """ "/usr:/opt/openblas" -> ("/usr", "/opt/openblas"); unset or empty: the defaults."""
+    prefixes = tuple(p for p in (value or "").split(":") if p)
+    return prefixes or DEFAULT_PREFIXES
 
 
 def _parse_pythons(value: str | None) -> tuple[str, ...]:

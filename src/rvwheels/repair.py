@@ -5,10 +5,36 @@ inside the build environment's root (Debian's absolute /etc/alternatives links i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from rvwheels.builder.compile import Compiled
+from rvwheels.builder.job import BuildJob
 from rvwheels.environment.sides import Side
+from rvwheels.environment.venvs import venv_path
 from rvwheels.errors import CommandFailed, RepairError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Repaired:
+    wheel: Path  # the repaired wheel, in job.work / "repaired"
+    auditwheel_show: str  # what `auditwheel show` says of it, one paragraph
+
+
+def repair(job: BuildJob, compiled: Compiled) -> Repaired:
+    """Phase "repairing": bundle what the wheel needs from the target, tag it manylinux, and
+    check the result with ``auditwheel show``."""
+    repaired = repair_wheel(
+        compiled.wheel,
+        job.work / "repaired",
+        side=job.env.build,
+        venv_bin=compiled.venv_bin,
+        log=job.log,
+        library_dirs=job.provided("libdirs"),
+        exclude=job.recipe.repair.exclude,
+    )
+    show = show_wheel(repaired, side=job.env.build, venv_bin=compiled.venv_bin, log=job.log)
+    return Repaired(wheel=repaired, auditwheel_show=show)
 
 
 def repair_wheel(
@@ -25,7 +51,7 @@ def repair_wheel(
     e.g. OpenBLAS unpacked in the target site), as the build side sees them; ``exclude``:
     sonames (glob patterns) left to another wheel, which must be loaded first (libtorch)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"}
+    env = {"PATH": venv_path(venv_bin)}
     if library_dirs:
         # auditwheel's lddtree searches LD_LIBRARY_PATH first, as the dynamic loader would.
         env["LD_LIBRARY_PATH"] = ":".join(library_dirs)
@@ -59,7 +85,7 @@ def show_wheel(wheel: Path, *, side: Side, venv_bin: str, log: Path) -> str:
     try:
         out = side.executor.run(
             [f"{venv_bin}/auditwheel", "show", side.executor.inside(wheel)],
-            env={"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin"},
+            env={"PATH": venv_path(venv_bin)},
             capture=True,
             log=log,
         )

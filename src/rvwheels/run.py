@@ -67,7 +67,7 @@ def run(
         if sink is not None:
             sink.close()
     if proc.returncode != 0:
-        detail = _tail(log) if log else (err or out or "").strip()[-2000:]
+        detail = log_tail(log) if log else (err or out or "").strip()[-2000:]
         raise CommandFailed(
             f"{shlex.join(args[:3])}{' …' if len(args) > 3 else ''} exited with {proc.returncode}"
             + (f"\n{detail}" if detail else ""),
@@ -129,7 +129,8 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _tail(log: Path, lines: int = TAIL_LINES) -> str:
+def log_tail(log: Path, lines: int = TAIL_LINES) -> str:
+    """The last ``lines`` lines of a log, or "" when it cannot be read."""
     try:
         text = log.read_text(errors="replace").splitlines()
     except OSError:

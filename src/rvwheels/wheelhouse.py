@@ -8,16 +8,23 @@ Layout under ``root``::
     simple/<normalised name>/index.html  one link per wheel: ../../FILE.whl#sha256=HEX
     .lock                             flock'ed for every write, so parallel jobs can publish
 
-Every file is written to a temporary file in its own folder and moved into place with
-``os.replace``: wheel first, then record, then index pages. A reader therefore never sees a
-partial file, and the index never names a missing wheel or a wheel with another sha256 (a
-wheel that replaces one with other bytes is first taken out of the index). A publish that dies
-part-way leaves the new wheel unindexed until the next publish or ``rebuild_index``.
+Every file is written to a temporary file (``.rvwheels-tmp-…``) in its own folder and moved
+into place with ``os.replace``: wheels first, then records, then index pages. A reader (pip,
+another rvwheels) therefore never sees a partial file, and no page ever disappears while its
+project has wheels. The index never names a missing wheel or a wheel with another sha256: while
+a wheel's bytes change under its name, its link carries no sha256 (pip gets the old or the new
+file, whole). A publish that dies part-way leaves the new wheel unindexed (or its link without a
+sha256) until the next publish or ``rebuild_index``, which also remove its temp files.
+
+Hidden files are never wheels (a wheel's name starts with a letter or digit): ``wheels()`` skips
+them, our temp files among them. Anything else named ``*.whl`` that is not a file or not named
+like a wheel stops every command with an error that names it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import html
@@ -26,11 +33,10 @@ import os
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import quote
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -45,6 +51,7 @@ TEMP_PREFIX = ".rvwheels-tmp-"
 RESERVED_RECORD_KEYS = ("version", "wheel", "sha256", "published")
 _DIST_INFO_WHEEL = re.compile(r"^[^/]+\.dist-info/WHEEL$")
 _CHUNK = 1 << 20
+_WHEEL_PATTERN = "NAME-VERSION-PY-ABI-PLATFORM.whl"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,14 +67,7 @@ class WheelFacts:
 def read_wheel(path: Path) -> WheelFacts:
     """Check that ``path`` is a wheel (name, zip, ``*.dist-info/WHEEL``) and read its facts."""
     path = Path(path)
-    try:
-        name, _version, _build, _tags = parse_wheel_filename(path.name)
-    except InvalidWheelFilename as exc:
-        msg = f"{path} is not a wheel: {exc}; pass a NAME-VERSION-PY-ABI-PLATFORM.whl file"
-        raise WheelhouseError(msg) from None
-    if not path.is_file():
-        msg = f"{path} does not exist or is not a file; pass the path of a built wheel"
-        raise WheelhouseError(msg)
+    name = _wheel_name(path, rename=f"pass a {_WHEEL_PATTERN} file", move="pass a built wheel")
     try:
         with zipfile.ZipFile(path) as archive:
             requires_python = _requires_python(archive, path)
@@ -80,6 +80,20 @@ def read_wheel(path: Path) -> WheelFacts:
         sha256=sha256_file(path),
         requires_python=requires_python,
     )
+
+
+def _wheel_name(path: Path, *, rename: str, move: str) -> str:
+    """The project name in a wheel file's name; raise, with the given fix, unless ``path`` is
+    named like a wheel (``rename``) and is a file (``move``)."""
+    try:
+        name = parse_wheel_filename(path.name)[0]
+    except InvalidWheelFilename as exc:
+        msg = f"{path} is not a wheel: {exc}; {rename}"
+        raise WheelhouseError(msg) from None
+    if not path.is_file():
+        msg = f"{path} does not exist or is not a file (a folder, a broken link); {move}"
+        raise WheelhouseError(msg)
+    return name
 
 
 def _requires_python(archive: zipfile.ZipFile, path: Path) -> str | None:
@@ -116,11 +130,11 @@ class Wheelhouse:
         """
         if not items:
             return []
-        pairs = [(Path(wheel), record) for wheel, record in items]
-        for source, _ in pairs:
-            read_wheel(source)
-        _reject_duplicates([source for source, _ in pairs])
-        prepared = [(source, _new_record(source.name, record)) for source, record in pairs]
+        prepared = [(read_wheel(w), _new_record(Path(w).name, record)) for w, record in items]
+        names = [facts.path.name for facts, _ in prepared]
+        if twice := sorted({name for name in names if names.count(name) > 1}):
+            msg = f"{', '.join(twice)} is listed twice in one publish; pass each wheel once"
+            raise WheelhouseError(msg)
         with self._locked():
             return self._install(prepared, keep_published=False)
 
@@ -137,30 +151,31 @@ class Wheelhouse:
         if source.root.resolve() == self.root.resolve():
             msg = f"cannot merge {self.root} into itself; pass another wheelhouse"
             raise WheelhouseError(msg)
-        items = [(wheel, source._merged_record(wheel)) for wheel in source.wheels()]
-        for wheel, _ in items:
-            read_wheel(wheel)
+        items = [
+            (facts, source._merged_record(facts)) for facts in map(read_wheel, source.wheels())
+        ]
         with self._locked():
             return self._install(items, keep_published=True)
 
     def wheels(self) -> list[Path]:
-        """The published wheels, sorted by path."""
+        """The published wheels, sorted by path; hidden files (temp files) are skipped."""
         if not self.root.is_dir():
             return []
-        return sorted(p for p in self.root.glob("*.whl") if p.is_file())
+        found = sorted(p for p in self.root.glob("*.whl") if not p.name.startswith("."))
+        out = "move it out of the wheelhouse"
+        for path in found:
+            _wheel_name(path, rename=f"rename it to {_WHEEL_PATTERN} or {out}", move=out)
+        return found
 
     def wheels_for_python(self, version: str) -> list[Path]:
         """The wheels a CPython ``version`` ("3.11") can use: its own (cp311) and those for any
         Python (py3-none, e.g. OpenBLAS). A wheelhouse may hold several Pythons' wheels."""
         interpreter = f"cp{version.replace('.', '')}"
-        return [
-            wheel
-            for wheel in self.wheels()
-            if any(
-                t.interpreter == interpreter or t.abi == "none"
-                for t in parse_wheel_filename(wheel.name)[3]
-            )
-        ]
+
+        def usable(tag) -> bool:
+            return tag.interpreter == interpreter or tag.abi == "none"
+
+        return [w for w in self.wheels() if any(map(usable, parse_wheel_filename(w.name)[3]))]
 
     def record(self, wheel_name: str) -> dict | None:
         """The build record of the wheel called ``wheel_name``, or None if it has none."""
@@ -179,7 +194,7 @@ class Wheelhouse:
     def rebuild_index(self) -> None:
         """Regenerate ``simple/`` from the wheels on disk."""
         with self._locked():
-            self._write_index(self.wheels())
+            self._write_index([read_wheel(wheel) for wheel in self.wheels()])
 
     def snapshot(self) -> dict[str, str]:
         """Relative POSIX path -> sha256 of every file in the wheelhouse."""
@@ -199,74 +214,85 @@ class Wheelhouse:
             msg = f"cannot create the wheelhouse lock in {self.root} ({exc}); check permissions"
             raise WheelhouseError(msg) from None
         with exclusive(self.root / LOCK_NAME):
-            self._remove_stale_temp_files()
-            yield
+            try:
+                self._remove_stale_temp_files()
+                yield
+            except OSError as exc:
+                msg = f"publishing into {self.root} failed ({exc}); fix the cause and publish again"
+                raise WheelhouseError(msg) from None
 
-    def _install(self, items: list[tuple[Path, dict]], *, keep_published: bool) -> list[Path]:
-        try:
-            self._unindex_replaced(items)
-            published = [self._install_one(w, r, keep_published=keep_published) for w, r in items]
-            self._write_index(self.wheels())
-        except OSError as exc:
-            msg = f"publishing into {self.root} failed ({exc}); fix the cause and publish again"
-            raise WheelhouseError(msg) from None
+    def _install(self, items: list[tuple[WheelFacts, dict]], *, keep_published: bool) -> list[Path]:
+        # Every wheel here is read before anything is written: junk in the folder stops us early.
+        current = {facts.path.name: facts for facts in map(read_wheel, self.wheels())}
+        self._unindex_replaced(current, [source for source, _ in items])
+        published = []
+        for source, record in items:
+            target = self.root / source.path.name
+            digest = _atomic_write(target, _chunks(source.path))
+            new = dataclasses.replace(source, path=target, sha256=digest)
+            self._write_record(new, record, keep_published=keep_published)
+            current[target.name] = new
+            published.append(target)
+        self._write_index(list(current.values()))
         return published
 
-    def _unindex_replaced(self, items: list[tuple[Path, dict]]) -> None:
-        # The old index must never name a file whose bytes are about to change under it.
-        replaced = {self.root / w.name for w, _ in items if self._differs(w)}
-        if replaced:
-            self._write_index([w for w in self.wheels() if w not in replaced])
-            for wheel in replaced:
-                (self.records_dir / f"{wheel.name}.json").unlink(missing_ok=True)
+    def _unindex_replaced(self, current: Mapping[str, WheelFacts], new: list[WheelFacts]) -> None:
+        # The index must never name a file whose bytes are about to change under it: until the
+        # new bytes are in, the link stays (its page never vanishes) but without its sha256.
+        # Written before the copies start, so a pip that read the old page just before has the
+        # whole copy's time to fetch the old bytes.
+        replaced = {n.path.name for n in new if current.get(n.path.name, n).sha256 != n.sha256}
+        for project in {current[name].project for name in replaced}:
+            entries = [facts for facts in current.values() if facts.project == project]
+            self._write_project_page(project, entries, hashless=replaced)
+        for name in replaced:
+            (self.records_dir / f"{name}.json").unlink(missing_ok=True)
 
-    def _differs(self, source: Path) -> bool:
-        target = self.root / source.name
-        if not target.exists() or source.resolve() == target.resolve():
-            return False
-        return sha256_file(target) != sha256_file(source)
-
-    def _install_one(self, source: Path, record: dict, *, keep_published: bool) -> Path:
-        target = self.root / source.name
-        digest = _atomic_copy(source, target)
-        stamp = {"version": RECORD_FORMAT_VERSION, "wheel": target.name, "sha256": digest}
+    def _write_record(self, wheel: WheelFacts, record: dict, *, keep_published: bool) -> None:
+        stamp = {"version": RECORD_FORMAT_VERSION, "wheel": wheel.path.name, "sha256": wheel.sha256}
         if not (keep_published and "published" in record):
             stamp["published"] = _utc_now()
-        full = {**record, **stamp}
         self.records_dir.mkdir(exist_ok=True)
-        record_text = json.dumps(full, indent=2, ensure_ascii=False) + "\n"
-        _atomic_write(self.records_dir / f"{target.name}.json", record_text)
-        return target
+        text = json.dumps({**record, **stamp}, indent=2, ensure_ascii=False) + "\n"
+        _atomic_write(self.records_dir / f"{wheel.path.name}.json", [text.encode()])
 
-    def _merged_record(self, wheel: Path) -> dict:
-        record = self.record(wheel.name) or {}
+    def _merged_record(self, wheel: WheelFacts) -> dict:
+        record = self.record(wheel.path.name) or {}
         claimed = record.get("sha256")
-        if claimed is not None and claimed != sha256_file(wheel):
+        if claimed is not None and claimed != wheel.sha256:
             msg = (
-                f"{self.records_dir / (wheel.name + '.json')} names sha256 {claimed} but "
-                f"{wheel} differs; rebuild and republish that wheel before merging"
+                f"{self.records_dir / (wheel.path.name + '.json')} names sha256 {claimed} but "
+                f"{wheel.path} differs; rebuild and republish that wheel before merging"
             )
             raise WheelhouseError(msg)
         return record
 
-    def _write_index(self, wheels: list[Path]) -> None:
+    def _write_index(self, wheels: list[WheelFacts]) -> None:
         by_project: dict[str, list[WheelFacts]] = {}
-        for wheel in wheels:
-            facts = read_wheel(wheel)
+        for facts in wheels:
             by_project.setdefault(facts.project, []).append(facts)
         for project, entries in by_project.items():
-            page = self.simple_dir / project / "index.html"
-            page.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(page, render_project_page(project, entries))
+            self._write_project_page(project, entries)
         self.simple_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.simple_dir / "index.html", render_root_page(sorted(by_project)))
+        root_page = render_root_page(sorted(by_project))
+        _atomic_write(self.simple_dir / "index.html", [root_page.encode()])
         self._remove_unlisted_projects(set(by_project))
 
+    def _write_project_page(
+        self, project: str, entries: Sequence[WheelFacts], *, hashless: Collection[str] = ()
+    ) -> None:
+        page = self.simple_dir / project / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(page, [render_project_page(project, entries, hashless=hashless).encode()])
+
     def _remove_unlisted_projects(self, listed: set[str]) -> None:
-        # Only after the root page stopped naming them, so no link ever dangles.
-        for folder in self.simple_dir.iterdir():
+        # Only after the root page stopped naming them, so no link ever dangles. Renamed away
+        # first, so a reader finds the whole page or none, never a half-removed folder.
+        for folder in list(self.simple_dir.iterdir()):
             if folder.is_dir() and folder.name not in listed:
-                shutil.rmtree(folder)
+                doomed = _temp_path(folder)
+                folder.rename(doomed)
+                shutil.rmtree(doomed)
 
     def _remove_stale_temp_files(self) -> None:
         # Under the lock nobody else is writing, so any temp file is left over from a killed run.
@@ -275,14 +301,22 @@ class Wheelhouse:
             folders += [p for p in self.simple_dir.iterdir() if p.is_dir()]
         for folder in folders:
             for stale in folder.glob(f"{TEMP_PREFIX}*"):
-                stale.unlink(missing_ok=True)
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale)
+                else:
+                    stale.unlink(missing_ok=True)
 
 
-def render_project_page(project: str, entries: Sequence[WheelFacts]) -> str:
-    """The PEP 503 page of one project; links are relative to ``simple/<project>/``."""
+def render_project_page(
+    project: str, entries: Sequence[WheelFacts], *, hashless: Collection[str] = ()
+) -> str:
+    """The PEP 503 page of one project; links are relative to ``simple/<project>/``. The links
+    of the wheels named in ``hashless`` carry no sha256 (their bytes are being replaced)."""
     links = []
     for facts in sorted(entries, key=lambda f: f.path.name):
-        href = f"../../{quote(facts.path.name)}#sha256={facts.sha256}"
+        href = f"../../{quote(facts.path.name)}"
+        if facts.path.name not in hashless:
+            href += f"#sha256={facts.sha256}"
         attrs = f'href="{html.escape(href)}"'
         if facts.requires_python:
             attrs += f' data-requires-python="{html.escape(facts.requires_python)}"'
@@ -324,42 +358,32 @@ def _new_record(wheel_name: str, record: Mapping[str, object]) -> dict:
     return fields
 
 
-def _reject_duplicates(sources: list[Path]) -> None:
-    seen: set[str] = set()
-    for source in sources:
-        if source.name in seen:
-            msg = f"{source.name} is listed twice in one publish; pass each wheel once"
-            raise WheelhouseError(msg)
-        seen.add(source.name)
-
-
-def _atomic_copy(source: Path, target: Path) -> str:
-    """Copy ``source`` to ``target`` via a temp file in target's folder; return the sha256."""
+def _atomic_write(target: Path, chunks: Iterable[bytes]) -> str:
+    """Write ``target`` through an fsync'ed temp file in its folder moved into place with
+    ``os.replace``; return the sha256 of what was written."""
+    temp = _temp_path(target)
     digest = hashlib.sha256()
-    with _temp_file(target) as out, source.open("rb") as src:
-        while chunk := src.read(_CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
-    return digest.hexdigest()
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    with _temp_file(target) as out:
-        out.write(text.encode("utf-8"))
-
-
-@contextlib.contextmanager
-def _temp_file(target: Path) -> Iterator[BinaryIO]:
-    """Yield a binary file that replaces ``target`` on success and vanishes on failure."""
-    temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(4).hex()}-{target.name}")
     try:
         with temp.open("xb") as out:
-            yield out
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+    return digest.hexdigest()
+
+
+def _temp_path(target: Path) -> Path:
+    return target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(4).hex()}-{target.name}")
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(_CHUNK):
+            yield chunk
 
 
 def _utc_now() -> str:

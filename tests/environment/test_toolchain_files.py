@@ -1,6 +1,6 @@
-"""Every kind of toolchain file (target, root, host, distros, Python) is checked by the schema of
-its dataclasses: a misspelled key, an old underscore spelling, a wrong value or a broken file is
-one line naming the file, the key and the fix."""
+"""Every kind of toolchain file (target, root, host, distros, Python, libraries) is checked by
+the schema of its dataclasses: a misspelled key, an old underscore spelling, a wrong value or a
+broken file is one line naming the file, the key and the fix."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rvwheels.drafting.draft import load_libraries
 from rvwheels.environment.distro import detect_distro, load_distro_families
 from rvwheels.environment.host import load_host_spec
 from rvwheels.environment.pythonspec import load_python_spec
@@ -24,6 +25,7 @@ LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "host": ("host.toml", load_host_spec),
     "distros": ("distros.toml", load_distro_families),
     "python": ("pythons/3.11.toml", lambda d: load_python_spec("3.11", d)),
+    "libraries": ("libraries.toml", lambda d: load_libraries(d / "libraries.toml")),
 }
 
 # kind -> (old text, new text, fragment of the error after "FILE: ")
@@ -66,6 +68,13 @@ MISTAKES = {
         ('test-root = "target"', 'test-rot = "target"', "riscv64.test-rot: unknown key"),
         ("https://deb.debian.org", "file:///deb.debian.org", "url: "),
         ('sha256 = "2411', 'sha256 = "zz11', "sha256: "),
+    ],
+    "libraries": [
+        ('names = ["zlib"', 'nmes = ["zlib"', "zlib.nmes: unknown key; did you mean 'names'?"),
+        ('lib = "z"', 'lib = "libz.so.1"', 'zlib.lib: "libz.so.1" is a file name'),
+        ('headers = ["zlib.h"]', 'headers = ["../../zlib.h"]', "zlib.headers[0]: "),
+        ('debian = "zlib1g-dev"', 'debian = "zlib1g-dev; rm"', "is not a Debian package name"),
+        ('names = ["zlib", "z", "ZLIB"]', "names = []", "zlib.names: is empty"),
     ],
 }
 CASES = [(kind, *mistake) for kind, mistakes in MISTAKES.items() for mistake in mistakes]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rvwheels.builder.package import BUILD_TOOLS
+from rvwheels.builder.fetching import BUILD_TOOLS
 from rvwheels.environment.executor import RootExecutor, resolve_in_root
 from rvwheels.environment.roots import load_root_spec, root_path
 from rvwheels.environment.sides import probe_python

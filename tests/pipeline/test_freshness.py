@@ -1,20 +1,13 @@
+"""Build keys: what makes a wheel stale, and what does not."""
+
 from __future__ import annotations
 
-from types import SimpleNamespace
+import pytest
 
+from rvwheels.errors import RecipeError
 from rvwheels.pipeline.freshness import build_key, tree_digest
-from rvwheels.recipe.spec import BuildSpec, Recipe, SourceSpec
-
-
-def recipe(tmp_path, digest="r1"):
-    return Recipe(
-        name="demo",
-        version="1.0",
-        source=SourceSpec(path=tmp_path / "src"),
-        build=BuildSpec(backend="setuptools"),
-        path=tmp_path / "demo.toml",
-        digest=digest,
-    )
+from rvwheels.recipe.spec import SourceSpec, VariantSpec
+from tests.builder._jobs import build_spec, fake_env, host_wheel, job, recipe
 
 
 def test_tree_digest_ignores_build_outputs_but_not_sources(tmp_path):
@@ -30,27 +23,40 @@ def test_tree_digest_ignores_build_outputs_but_not_sources(tmp_path):
     assert tree_digest(src) != before
 
 
-def test_key_changes_with_recipe_environment_and_dependencies(tmp_path):
-    (tmp_path / "src").mkdir()
-    env = SimpleNamespace(fingerprint="env1")
-    base = build_key(recipe(tmp_path), env, [])
-    assert build_key(recipe(tmp_path), env, []) == base
-    assert build_key(recipe(tmp_path, digest="r2"), env, []) != base
-    assert build_key(recipe(tmp_path), SimpleNamespace(fingerprint="env2"), []) != base
-    dep = tmp_path / "numpy-1-cp313-cp313-linux_riscv64.whl"
-    dep.write_bytes(b"v1")
-    with_dep = build_key(recipe(tmp_path), env, [dep])
-    dep.write_bytes(b"v2")
-    assert with_dep != base and build_key(recipe(tmp_path), env, [dep]) != with_dep
-    assert build_key(recipe(tmp_path), env, [], variant="C910V") != base
+def test_a_source_tree_over_the_limit_is_a_one_line_error(tmp_path):
+    (tmp_path / "big.bin").write_bytes(b"x" * 2048)
+    with pytest.raises(RecipeError, match="holds more than"):
+        tree_digest(tmp_path, limit=1024)
+
+
+def test_key_changes_with_recipe_environment_variant_and_host_wheels(tmp_path):
+    base = build_key(job(tmp_path))
+    assert build_key(job(tmp_path)) == base
+    assert build_key(job(tmp_path, recipe(digest="other"))) != base
+    other_env = fake_env(tmp_path, fingerprint="env-cp311")
+    assert build_key(job(tmp_path, env=other_env)) != base
+    variant = VariantSpec(name="C910V")
+    assert build_key(job(tmp_path, variant=variant)) != base
+    numpy = host_wheel(tmp_path, "numpy", b"v1")
+    with_numpy = build_key(job(tmp_path, host=[numpy]))
+    assert with_numpy != base
+    numpy.wheel.write_bytes(b"v2")  # a rebuilt numpy rebuilds what builds against it
+    assert build_key(job(tmp_path, host=[numpy])) != with_numpy
 
 
 def test_a_make_library_keeps_its_key_across_pythons(tmp_path):
-    from dataclasses import replace
+    make = recipe("openblas", build=build_spec(backend="make"))
+    py311 = fake_env(tmp_path, fingerprint="cp311")
+    py313 = fake_env(tmp_path, fingerprint="cp313")
+    assert build_key(job(tmp_path, make, env=py311)) == build_key(job(tmp_path, make, env=py313))
+    assert build_key(job(tmp_path, env=py311)) != build_key(job(tmp_path, env=py313))
 
-    base = recipe(tmp_path)
-    make = replace(base, build=replace(base.build, backend="make"))
-    py311 = SimpleNamespace(fingerprint="cp311", machine_fingerprint="roots")
-    py313 = SimpleNamespace(fingerprint="cp313", machine_fingerprint="roots")
-    assert build_key(make, py311, []) == build_key(make, py313, [])
-    assert build_key(base, py311, []) != build_key(base, py313, [])
+
+def test_a_local_source_counts_by_its_files(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.c").write_text("int a;")
+    local = recipe(source=SourceSpec(path=src))
+    before = build_key(job(tmp_path, local))
+    (src / "a.c").write_text("int b;")
+    assert build_key(job(tmp_path, local)) != before

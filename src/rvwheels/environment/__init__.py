@@ -1,2 +1,2 @@
-"""The riscv64 environment: Debian roots, executors that run commands in them, the Meson cross
-file, pkg-config confinement and compiler checks."""
+"""Where builds and tests run: Debian roots, the target, Pythons, the sides (executor + Python)
+of each build mode (modes/), venvs, the Meson cross file and pkg-config confinement."""

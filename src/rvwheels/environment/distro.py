@@ -10,9 +10,9 @@ from pathlib import Path
 
 from rvwheels import paths
 from rvwheels.errors import ToolchainError
-from rvwheels.schema import KeyPath, parse_toml, read_limited, record_for, toml
+from rvwheels.schema import KeyPath, toml
 from rvwheels.schema.derive import toml_key
-from rvwheels.schema.nodes import MapOf, String
+from rvwheels.schema.files import load_toml_tables
 from rvwheels.schema.placeholders import fill, placeholders_in
 
 PACKAGES = "packages"  # the install command's placeholder
@@ -32,9 +32,6 @@ class DistroFamily:
         if PACKAGES not in placeholders_in(self.install):
             problem = "does not say where the package names go"
             raise at.child("install").error(problem=problem, fix="add {packages} to it")
-
-
-_FAMILIES = MapOf(record_for(DistroFamily), keys=String())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,12 +64,11 @@ def read_os_release(path: Path) -> dict[str, str]:
 def load_distro_families(toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> dict[str, DistroFamily]:
     """The file's tables by family name (the names are ours to choose)."""
     path = toolchain_dir / "distros.toml"
-    data = read_limited(path, ToolchainError, what="the distribution list")
-    at = KeyPath(path, ToolchainError)
-    families = _FAMILIES.check(parse_toml(data, path, ToolchainError), at)
+    families = load_toml_tables(path, DistroFamily, ToolchainError, what="the distribution list")
     if FALLBACK not in families:
         problem = "missing; unknown distributions get its spelling"
-        raise at.child(FALLBACK).error(problem=problem, fix=f"add a [{FALLBACK}] table")
+        fix = f"add a [{FALLBACK}] table"
+        raise KeyPath(path, ToolchainError).child(FALLBACK).error(problem=problem, fix=fix)
     return families
 
 

@@ -96,6 +96,13 @@ def render_pc(library: LibrarySpec, lib_file: str, include_dir: str | None) -> s
     return "\n".join(lines) + "\n"
 
 
+def find_library_files(
+    library: LibrarySpec, executor: Executor, layout: Layout
+) -> tuple[str | None, str | None]:
+    """Where ``library``'s .pc file and shared library are in ``layout`` (None: not found)."""
+    return _find_pc(library, executor, layout), _find_library(library, executor, layout)
+
+
 def _find_pc(library: LibrarySpec, executor: Executor, layout: Layout) -> str | None:
     for d in layout.pkgconfig_dirs:
         if executor.host_path(f"{d}/{library.pkgconfig}.pc").is_file():

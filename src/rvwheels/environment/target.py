@@ -47,6 +47,7 @@ class Target:
     machine: str = toml(doc="platform.machine() on the target")
     qemu: str = toml(doc="the qemu-user program on the host")
     qemu_in_root: str = toml(doc="where qemu-user is mounted inside the roots")
+    python: str = toml(check=check.python_version, doc="the roots' own Python version, 3.13")
     manylinux_floor: tuple[int, int] = toml(node=_FLOOR, doc="the lowest manylinux tag")
     cross: CrossSettings = toml(doc="what cross builds need")
 

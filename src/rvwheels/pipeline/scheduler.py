@@ -1,4 +1,4 @@
-"""Build a set of recipes in dependency order, up to ``jobs`` at a time, publishing each wheel
+"""Run a plan: its entries in dependency order, up to ``jobs`` at a time, each wheel published
 into the wheelhouse as soon as it has passed its tests."""
 
 from __future__ import annotations
@@ -10,20 +10,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from rvwheels.builder.package import BuiltWheel, PackageBuilder
+from rvwheels.builder.job import BuildJob, HostWheel
 from rvwheels.environment.modes import Environments
-from rvwheels.environment.sides import BuildEnvironment
-from rvwheels.errors import RvwheelsError
+from rvwheels.errors import EnvError, RvwheelsError
 from rvwheels.locks import exclusive
 from rvwheels.options import BuildOptions
 from rvwheels.pipeline.freshness import build_key, up_to_date_wheel
+from rvwheels.pipeline.package import build_package
+from rvwheels.pipeline.plan import Plan, PlanEntry
 from rvwheels.progress import Progress, format_seconds, log_path
-from rvwheels.recipe.graph import dependency_closure
-from rvwheels.recipe.spec import Recipe
 from rvwheels.run import terminate_all
 from rvwheels.wheelhouse import Wheelhouse
-
-LOG_TAIL = 15
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,142 +35,130 @@ class Outcome:
     fresh: bool = False  # already up to date: nothing was built
 
 
-def build_all(
-    requested: list[str],
-    recipes: dict[str, Recipe],
-    environments: Environments,
-    options: BuildOptions,
-    progress: Progress,
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """What every package of one run shares."""
+
+    plan: Plan
+    environments: Environments
+    options: BuildOptions
+    progress: Progress
+    wheelhouse: Wheelhouse
+
+
+def run_plan(
+    plan: Plan, environments: Environments, options: BuildOptions, progress: Progress
 ) -> list[Outcome]:
-    deps = dependency_closure(requested, recipes)
-    sorter = graphlib.TopologicalSorter(deps)
+    run = Run(
+        plan=plan,
+        environments=environments,
+        options=options,
+        progress=progress,
+        wheelhouse=Wheelhouse(options.wheelhouse),
+    )
+    sorter = graphlib.TopologicalSorter({e.name: e.needs for e in plan.entries})
     sorter.prepare()
-    wheelhouse = Wheelhouse(options.wheelhouse)
     outcomes: dict[str, Outcome] = {}
-    for name in deps:
-        progress.state(name, "queued")
+    for entry in plan.entries:
+        progress.state(entry.name, "queued")
     with ThreadPoolExecutor(max_workers=options.jobs) as pool:
         running: dict[Future[Outcome], str] = {}
         while sorter.is_active():
             for name in sorter.get_ready():
-                failed = [d for d in deps[name] if not outcomes[d].ok]
+                failed = [d for d in plan.entry(name).needs if not outcomes[d].ok]
                 if failed:
                     outcomes[name] = _skip(name, failed, progress)
                     sorter.done(name)
                     continue
-                host = recipes[name].requires.host
-                dep_wheels = [w for d in host if (w := outcomes[d].wheel) is not None]
-                required = {d: recipes[d] for d in host}
-                run = tuple(recipes[d] for d in deps[name] if d not in host)
-                job = Job(recipes[name], required, dep_wheels, run)
-                future = pool.submit(_build_one, job, environments, options, progress, wheelhouse)
+                future = pool.submit(_build_one, plan.entry(name), outcomes.copy(), run)
                 running[future] = name
             if not running:
                 continue
-            try:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                pool.shutdown(wait=False, cancel_futures=True)
-                terminate_all()
-                raise
-            for future in finished:
+            for future in _wait_for_some(pool, running):
                 name = running.pop(future)
                 outcomes[name] = future.result()
                 sorter.done(name)
-    return [outcomes[name] for name in deps]
+    return [outcomes[entry.name] for entry in plan.entries]
 
 
-@dataclass(frozen=True)
-class Job:
-    recipe: Recipe
-    required: dict[str, Recipe]  # the recipes it builds against (requires.host)
-    dependency_wheels: list[Path]  # their wheels, as this run built or found them
-    run_recipes: tuple[Recipe, ...] = ()  # the recipes its run requirements name
+def _wait_for_some(pool: ThreadPoolExecutor, running: dict[Future[Outcome], str]):
+    try:
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        terminate_all()
+        raise
+    return finished
 
 
-def _build_one(
-    job: Job,
-    environments: Environments,
-    options: BuildOptions,
-    progress: Progress,
-    wheelhouse: Wheelhouse,
-) -> Outcome:
-    recipe = job.recipe
-    unsupported = _unsupported_python(recipe, environments.default())
-    if unsupported:
+def _build_one(entry: PlanEntry, done: dict[str, Outcome], run: Run) -> Outcome:
+    progress = run.progress
+    if entry.skip:
         # Not a failure: `build --all --python 3.11` simply has no cp311 torchvision to make.
-        progress.finished(recipe.name, "skipped", unsupported)
-        return Outcome(name=recipe.name, ok=True, seconds=0.0, skipped=True)
+        progress.finished(entry.name, "skipped", entry.skip)
+        return Outcome(name=entry.name, ok=True, seconds=0.0, skipped=True)
     try:
-        env = environments.for_recipe(recipe)
+        env = run.environments.get(entry.mode, entry.recipe.build.roots.get(entry.mode))
+        host = _host_wheels(entry, done, run.plan, env.test.info.version)
     except RvwheelsError as exc:
-        progress.finished(recipe.name, "failed", exc.message.splitlines()[0])
-        return Outcome(name=recipe.name, ok=False, seconds=0.0, error=exc)
-    if env.mode != options.mode:
-        progress.info(f"{recipe.name}: builds {env.mode}, as its recipe's build.modes say")
-    variant = options.variants.get(recipe.name)
-    key = build_key(recipe, env, job.dependency_wheels, variant=variant)
-    waiting = lambda: progress.state(recipe.name, "waiting", "another rvwheels is building it")  # noqa: E731
-    # Checked under the lock: the process we waited for may have just built this very wheel.
-    with exclusive(options.work_dir / f"{recipe.name}.lock", on_wait=waiting):
-        current = None if options.force else up_to_date_wheel(recipe, key, wheelhouse)
-        if current is not None:
-            progress.finished(recipe.name, "up to date", current.name)
-            return Outcome(name=recipe.name, ok=True, seconds=0.0, wheel=current, fresh=True)
-        return _build_and_publish(job, env, options, progress, wheelhouse, key)
-
-
-def _unsupported_python(recipe: Recipe, env: BuildEnvironment) -> str:
-    version = env.test.info.version
-    if recipe.build.pythons and version not in recipe.build.pythons:
-        return f"not for Python {version} (its recipe supports {', '.join(recipe.build.pythons)})"
-    return ""
-
-
-def _build_and_publish(
-    job: Job,
-    env: BuildEnvironment,
-    options: BuildOptions,
-    progress: Progress,
-    wheelhouse: Wheelhouse,
-    key: str,
-) -> Outcome:
-    recipe = job.recipe
-    log = log_path(options.logs_dir, recipe.name)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    builder = PackageBuilder(
-        recipe,
-        env,
-        cache=options.cache,
-        progress=progress,
-        log=log,
-        run_tests=options.run_tests,
-        variant=options.variants.get(recipe.name),
-        jobs=max(1, (os.cpu_count() or 1) // options.jobs),  # compile jobs per package
-        required=job.required,
-        run_recipes=job.run_recipes,
+        progress.finished(entry.name, "failed", exc.message.splitlines()[0])
+        return Outcome(name=entry.name, ok=False, seconds=0.0, error=exc)
+    if env.mode != run.options.mode:
+        progress.info(f"{entry.name}: builds {env.mode}, as its recipe's build.modes say")
+    job = BuildJob(
+        recipe=entry.recipe,
+        env=env,
+        variant=entry.recipe.build.variant(entry.variant),
+        host=host,
+        own_projects=run.plan.own_projects,
+        cache=run.options.cache,
+        log=log_path(run.options.logs_dir, entry.name),
+        jobs=max(1, (os.cpu_count() or 1) // run.options.jobs),  # compile jobs per package
     )
+    key = build_key(job)
+    waiting = lambda: progress.state(entry.name, "waiting", "another rvwheels is building it")  # noqa: E731
+    # Checked under the lock: the process we waited for may have just built this very wheel.
+    with exclusive(run.options.work_dir / f"{entry.name}.lock", on_wait=waiting):
+        current = None if run.options.force else up_to_date_wheel(entry.recipe, key, run.wheelhouse)
+        if current is not None:
+            progress.finished(entry.name, "up to date", current.name)
+            return Outcome(name=entry.name, ok=True, seconds=0.0, wheel=current, fresh=True)
+        return _build_and_publish(job, run, key)
+
+
+def _host_wheels(
+    entry: PlanEntry, done: dict[str, Outcome], plan: Plan, version: str
+) -> tuple[HostWheel, ...]:
+    """The wheels of the recipes ``entry`` builds against, as this run built or found them."""
+    hosts = []
+    for name in entry.host:
+        wheel = done[name].wheel
+        if wheel is None:
+            msg = (
+                f"{entry.name} requires the recipe {name}, but there is no "
+                f"cp{version.replace('.', '')} wheel of it; build it first: rvwheels build {name}"
+            )
+            raise EnvError(msg)
+        hosts.append(HostWheel(recipe=plan.entry(name).recipe, wheel=wheel))
+    return tuple(hosts)
+
+
+def _build_and_publish(job: BuildJob, run: Run, key: str) -> Outcome:
+    job.log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
     try:
-        built: BuiltWheel = builder.build()
-        progress.state(recipe.name, "publishing")
-        published = wheelhouse.publish(built.wheel, {**built.record, "build_key": key})
+        built = build_package(job, progress=run.progress, run_tests_after=run.options.run_tests)
+        run.progress.state(job.name, "publishing")
+        published = run.wheelhouse.publish(built.wheel, {**built.record, "build_key": key})
     except RvwheelsError as exc:
         seconds = time.monotonic() - started
-        progress.finished(recipe.name, "failed", f"{format_seconds(seconds)}; log: {log}")
-        return Outcome(name=recipe.name, ok=False, seconds=seconds, error=exc, log=log)
+        run.progress.finished(job.name, "failed", f"{format_seconds(seconds)}; log: {job.log}")
+        return Outcome(name=job.name, ok=False, seconds=seconds, error=exc, log=job.log)
     seconds = time.monotonic() - started
-    progress.finished(recipe.name, "done", f"{published.name} in {format_seconds(seconds)}")
-    return Outcome(name=recipe.name, ok=True, seconds=seconds, wheel=published, log=log)
+    run.progress.finished(job.name, "done", f"{published.name} in {format_seconds(seconds)}")
+    return Outcome(name=job.name, ok=True, seconds=seconds, wheel=published, log=job.log)
 
 
 def _skip(name: str, failed: list[str], progress: Progress) -> Outcome:
     progress.finished(name, "skipped", f"its dependency {', '.join(failed)} failed")
     return Outcome(name=name, ok=False, seconds=0.0, skipped=True)
-
-
-def log_tail(log: Path, lines: int = LOG_TAIL) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""

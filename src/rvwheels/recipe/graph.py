@@ -9,7 +9,7 @@ freshness (see rvwheels.pipeline.freshness).
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -48,7 +48,7 @@ def dependency_closure(
     reported in one ConfigurationError.
     """
     wanted = [canonicalize_name(name) for name in requested]
-    unknown = [_unknown_requested(name, recipes) for name in wanted if name not in recipes]
+    unknown = unknown_names(wanted, recipes)
     closure: dict[str, tuple[str, ...]] = {}
     pending = [name for name in wanted if name in recipes]
     while pending:
@@ -70,7 +70,20 @@ def dependency_closure(
 
 def build_order(requested: Sequence[str], recipes: Mapping[str, Recipe]) -> list[str]:
     """The closure of ``requested`` with every recipe after the recipes it requires."""
-    return _ordered(dependency_closure(requested, recipes), recipes)
+    return list(ordered_closure(requested, recipes))
+
+
+def ordered_closure(
+    requested: Sequence[str], recipes: Mapping[str, Recipe], *, python: str | None = None
+) -> dict[str, tuple[str, ...]]:
+    """``dependency_closure`` in build order (every recipe after those it requires);
+    ``python``: the Python the recipes were read for, named in a cycle's message."""
+    closure = dependency_closure(requested, recipes)
+    try:
+        order = graphlib.TopologicalSorter(closure).static_order()
+        return {name: closure[name] for name in order}
+    except graphlib.CycleError as error:
+        raise _cycle_error(error.args[1], recipes, python) from error
 
 
 def check_override_graphs(recipes: Mapping[str, Recipe], directory: Path) -> None:
@@ -79,19 +92,15 @@ def check_override_graphs(recipes: Mapping[str, Recipe], directory: Path) -> Non
     ``recipes`` are those of ``directory`` read without a Python (what ``plan`` shows)."""
     for python in sorted({version for r in recipes.values() for version in r.override_pythons}):
         seen = load_recipes(directory, python)
-        _ordered(dependency_closure(sorted(seen), seen), seen, python=python)
+        ordered_closure(sorted(seen), seen, python=python)
 
 
-def _ordered(
-    closure: Mapping[str, tuple[str, ...]], recipes: Mapping[str, Recipe], python: str | None = None
-) -> list[str]:
-    try:
-        return list(graphlib.TopologicalSorter(closure).static_order())
-    except graphlib.CycleError as error:
-        raise _cycle_error(error.args[1], recipes, python) from error
+def unknown_names(wanted: Sequence[str], known: Collection[str]) -> list[str]:
+    """One message per name in ``wanted`` that is not in ``known``, with a suggestion."""
+    return [_unknown_requested(name, known) for name in wanted if name not in known]
 
 
-def _unknown_requested(name: str, recipes: Mapping[str, Recipe]) -> str:
+def _unknown_requested(name: str, recipes: Collection[str]) -> str:
     hint = did_you_mean(name, recipes) or f"known recipes: {_known(recipes)}"
     return f"no recipe named {show(name)}; {hint}"
 
@@ -101,7 +110,7 @@ def _unknown_host(dep: str, recipe: Recipe, recipes: Mapping[str, Recipe]) -> st
     return f"{recipe.path}: requires.host: no recipe named {show(dep)}; {hint}"
 
 
-def _known(recipes: Mapping[str, Recipe]) -> str:
+def _known(recipes: Collection[str]) -> str:
     return ", ".join(sorted(recipes)) or "none (is the recipe directory empty?)"
 
 

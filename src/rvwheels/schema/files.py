@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from rvwheels.errors import RvwheelsError
-from rvwheels.schema.derive import structure
+from rvwheels.schema.derive import record_for, structure
 from rvwheels.schema.keypath import KeyPath
+from rvwheels.schema.nodes import MapOf, String
 
 MAX_FILE_BYTES = 1 << 20  # the largest recipe is 6 kB
 MAX_DEPTH = 16  # tables and lists inside each other; a recipe needs 7
@@ -64,6 +65,29 @@ def load_toml(
     """Read, parse and check ``path`` into a ``cls``; ``filled`` gives its internal fields."""
     document = parse_toml(read_limited(path, error_class, what=what), path, error_class)
     return structure(cls, document, KeyPath(path, error_class), **filled)
+
+
+def load_toml_tables(
+    path: Path,
+    cls: type,
+    error_class: type[RvwheelsError],
+    *,
+    what: str,
+    name_field: str | None = None,
+) -> dict[str, Any]:
+    """A file whose top-level keys are names it chooses, each a table made into a ``cls``
+    (given its name in ``name_field``, an internal field, when there is one)."""
+    document = parse_toml(read_limited(path, error_class, what=what), path, error_class)
+    at = KeyPath(path, error_class)
+    record = record_for(cls)
+    tables = MapOf(record.table, keys=String()).check(document, at)
+    made = {}
+    for name, table in tables.items():
+        named = {name_field: name} if name_field else {}
+        made[name] = cls(**named, **record.table.fields(table))
+        if record.validate is not None:
+            record.validate(made[name], at.child(name))
+    return made
 
 
 def _split_toml_message(message: str) -> tuple[str, str]:

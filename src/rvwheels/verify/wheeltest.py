@@ -3,27 +3,61 @@ nothing else from the build, and run the recipe's imports and commands there, of
 
 from __future__ import annotations
 
-import email.parser
-import re
 import shutil
 import time
-import zipfile
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
-
-from rvwheels.environment.sides import PythonInfo, Side
+from rvwheels.builder.fetching import fetch_for
+from rvwheels.builder.job import BuildJob
+from rvwheels.builder.requirements import pypi_requirements
+from rvwheels.environment.sides import Side
+from rvwheels.environment.venvs import make_venv
 from rvwheels.errors import CommandFailed, WheelTestError
-from rvwheels.fetch import fetch_wheels
+from rvwheels.recipe import placeholders
 from rvwheels.recipe.spec import Recipe
+from rvwheels.repair import Repaired
 
 # In a test command, the unpacked source tree (for test files an sdist has and its wheel lacks).
-SOURCE = "{source}"
-# The first pip whose vendored packaging lists manylinux tags for riscv64.
-PIP_FLOOR = "pip>=24.1"
+SOURCE = "{" + placeholders.SOURCE + "}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tested:
+    __test__ = False  # not a pytest class
+
+    ran: bool  # False: --no-test, or the wheel's code cannot run in the test environment
+    seconds: float
+
+
+def run_tests(job: BuildJob, repaired: Repaired) -> Tested:
+    """Phase "testing": the wheel, installed alone into a fresh venv in the clean target
+    environment, passes its recipe's imports and commands, offline."""
+    # What the wheel itself requires from PyPI (torch: sympy, networkx…) is installed with
+    # it, offline: fetch it now that the wheel says what it is.
+    own = job.own_projects
+    fetch_for(
+        job, job.env.test, pypi_requirements(repaired.wheel, own=own, target=job.env.test.info)
+    )
+    source = job.work / "src"
+    seconds = run_wheel_tests(
+        job.recipe,
+        repaired.wheel,
+        side=job.env.test,
+        workdir=job.work / "test",
+        wheelhouse=job.env.wheelhouse,
+        log=job.log,
+        source=source if source.is_dir() else None,
+    )
+    return Tested(ran=True, seconds=seconds)
+
+
+def tests_can_run(job: BuildJob) -> bool:
+    """A variant whose code qemu-user cannot run is tested only natively, on riscv64."""
+    if job.variant is not None and not job.variant.runs_under_qemu:
+        return job.env.mode == "native" and job.env.test.info.machine == "riscv64"
+    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,42 +72,6 @@ class TestVenv:
     host_cwd: Path  # the same folder as this machine sees it
 
 
-def make_venv(
-    side: Side,
-    venv_dir: Path,
-    *,
-    log: Path,
-    timeout: float | None = None,
-    system_site: bool = False,
-) -> str:
-    """A fresh venv (its path as the side sees it) whose pip can install manylinux riscv64
-    wheels (see PIP_FLOOR): an older pip is upgraded from a wheel fetched on the host into the
-    side's wheel cache."""
-    shutil.rmtree(venv_dir, ignore_errors=True)
-    ex = side.executor
-    venv = ex.inside(venv_dir)
-    system_site_args = ["--system-site-packages"] if system_site else []
-    ex.run([side.python, "-m", "venv", *system_site_args, venv], log=log, timeout=timeout)
-    version = ex.run([f"{venv}/bin/python", "-m", "pip", "--version"], capture=True, log=log)
-    if not _pip_knows_riscv64_manylinux(version):
-        # Fetched only when needed: Debian's own pip is new enough, and a native build box
-        # may have no network at all.
-        fetch_wheels(
-            [PIP_FLOOR],
-            side.wheels_dir,
-            python_version=side.info.version,
-            platforms=side.pip_platforms,
-            log=log,
-        )
-        ex.run(
-            [f"{venv}/bin/python", "-m", "pip", "install", "--no-index", "--find-links"]
-            + [side.wheels_inside, "--upgrade", PIP_FLOOR],
-            log=log,
-            timeout=timeout,
-        )
-    return venv
-
-
 def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> TestVenv:
     """A fresh venv for tests (see make_venv), and an empty folder to run them from."""
     shutil.rmtree(workdir, ignore_errors=True)
@@ -86,45 +84,6 @@ def make_test_venv(side: Side, workdir: Path, *, log: Path, timeout: float) -> T
         cwd=ex.inside(workdir / "run"),
         host_cwd=workdir / "run",
     )
-
-
-def pypi_requirements(wheel: Path, *, own: Collection[str], target: PythonInfo) -> list[str]:
-    """A wheel's Requires-Dist without extras, minus the projects in ``own`` (built by our
-    recipes, so they come from the wheelhouse): what must be fetched from PyPI for it.
-
-    Markers are decided here for the ``target`` Python and machine: the host's ``pip download
-    --python-version`` evaluates them for the host's own Python instead (torch's
-    ``setuptools; python_version >= "3.12"`` would be dropped by a 3.11 host)."""
-    with zipfile.ZipFile(wheel) as zf:
-        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
-        metadata = email.parser.Parser().parsestr(zf.read(name).decode())
-    environment = {
-        "python_version": target.version,
-        "python_full_version": target.full,
-        "platform_machine": target.machine,
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "os_name": "posix",
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-        "extra": "",
-    }
-    wanted = []
-    for requirement in map(Requirement, metadata.get_all("Requires-Dist") or []):
-        if canonicalize_name(requirement.name) in own:
-            continue
-        if requirement.marker is None or requirement.marker.evaluate(environment):
-            requirement.marker = None
-            wanted.append(str(requirement))
-    return wanted
-
-
-def _pip_knows_riscv64_manylinux(pip_version_line: str) -> bool:
-    """'pip 22.3.1 from …' -> False: pip before 24.1 vendors packaging 21.3, whose manylinux
-    list has no riscv64, so it sees only linux_riscv64 wheels (CPython 3.11's bundled pip and
-    openEuler 24.03's pip 23.3 are such)."""
-    match = re.match(r"pip (\d+)\.(\d+)", pip_version_line.strip())
-    return match is not None and (int(match.group(1)), int(match.group(2))) >= (24, 1)
 
 
 def pip_install(

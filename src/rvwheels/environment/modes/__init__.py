@@ -1,4 +1,4 @@
-"""One module per build mode; each turns BuildOptions into a ready BuildEnvironment.
+"""Build modes: one module each, all satisfying ``Mode``, chosen by name from ``MODES``.
 
 cross    x86_64 cross compilers in a Debian root with riscv64 multiarch; qemu only for probes/tests
 emulated the whole build inside a riscv64 root under qemu-user (cibuildwheel's way; slow)
@@ -8,30 +8,49 @@ native   on a riscv64 machine with its own compilers (e.g. openEuler on the RVBo
 from __future__ import annotations
 
 import dataclasses
+import sys
 import threading
 from pathlib import Path
+from typing import Protocol
 
 from rvwheels.environment.sides import BuildEnvironment, Side
+from rvwheels.environment.target import load_target
 from rvwheels.options import BuildOptions
 from rvwheels.recipe.spec import Recipe
+
+
+class Mode(Protocol):
+    """What a build mode module provides (cross.py, emulated.py, native.py)."""
+
+    def prepare(
+        self, options: BuildOptions, *, log: Path, python: str | None, build_root: str | None
+    ) -> BuildEnvironment:
+        """The ready build environment. ``python``: a target version built by the toolchain
+        (toolchain/pythons), or None for the roots' own; ``build_root``: a recipe's own build
+        root for this mode (build.roots)."""
+        ...
+
+    def test_side(self, options: BuildOptions, *, log: Path, python: str | None) -> Side:
+        """Only the clean target environment, for verify."""
+        ...
+
+
+def get_mode(name: str) -> Mode:
+    from rvwheels.environment.modes import cross, emulated, native
+
+    modes: dict[str, Mode] = {"cross": cross, "emulated": emulated, "native": native}  # type: ignore[dict-item]
+    return modes[name]
 
 
 def prepare_environment(
     options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
 ) -> BuildEnvironment:
-    """``python``: a target version built by the toolchain (toolchain/pythons), or None for the
-    roots' own; ``build_root``: a recipe's own build root for this mode (build.roots)."""
-    from rvwheels.environment.modes import cross, emulated, native
-
-    if options.mode == "native":
-        return native.prepare(options, log=log, python=python)  # no roots on a riscv64 machine
-    mode = cross if options.mode == "cross" else emulated
-    return mode.prepare(options, log=log, python=python, build_root=build_root)
+    return get_mode(options.mode).prepare(options, log=log, python=python, build_root=build_root)
 
 
 class Environments:
     """The build environments of one run (one target Python): the mode's default, plus one
-    per build root that recipes ask for, each prepared on first use."""
+    per mode and build root that recipes ask for, each prepared on first use."""
 
     def __init__(self, options: BuildOptions, *, python: str | None, log: Path) -> None:
         self.options = options
@@ -41,13 +60,9 @@ class Environments:
         self._lock = threading.Lock()
 
     def default(self) -> BuildEnvironment:
-        return self._get(self.options.mode, None)
+        return self.get(self.options.mode, None)
 
-    def for_recipe(self, recipe: Recipe) -> BuildEnvironment:
-        mode = mode_for(recipe, self.options.mode)
-        return self._get(mode, recipe.build.roots.get(mode))
-
-    def _get(self, mode: str, build_root: str | None) -> BuildEnvironment:
+    def get(self, mode: str, build_root: str | None) -> BuildEnvironment:
         with self._lock:
             if (mode, build_root) not in self._prepared:
                 self._prepared[mode, build_root] = prepare_environment(
@@ -68,13 +83,18 @@ def mode_for(recipe: Recipe, mode: str) -> str:
     return mode
 
 
+def target_pythons(options: BuildOptions) -> tuple[str, ...]:
+    """The target Python versions of a run: those asked for, else this machine's own Python
+    (native) or the roots' (cross, emulated), known from data before anything is prepared."""
+    if options.pythons:
+        return options.pythons
+    if options.mode == "native":
+        return (f"{sys.version_info.major}.{sys.version_info.minor}",)
+    return (load_target(toolchain_dir=options.toolchain_dir).python,)
+
+
 def prepare_test_side(options: BuildOptions, *, log: Path) -> Side:
     """Only the clean target environment (for verify): this machine in native mode, else the
     clean riscv64 root under qemu; with the first of ``options.pythons`` if any."""
-    from rvwheels.environment.modes import native
-    from rvwheels.environment.modes._roots import target_side_only
-
     python = options.pythons[0] if options.pythons else None
-    if options.mode == "native":
-        return native.host_side(options, log=log, python=python)
-    return target_side_only(options, log=log, python=python)
+    return get_mode(options.mode).test_side(options, log=log, python=python)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.environment.distro import detect_distro
-from rvwheels.environment.modes._roots import root_sides, roots_fingerprint
+from rvwheels.environment.modes._roots import root_sides, roots_fingerprint, target_side_only
 from rvwheels.environment.pkgconfig import Layout
 from rvwheels.environment.pythons import BUILD_MACHINE, BuiltPython
 from rvwheels.environment.sides import BuildEnvironment
+from rvwheels.environment.target import Target
 from rvwheels.options import BuildOptions
 
 
@@ -29,7 +30,6 @@ def prepare(
     )
     target, built, build, test = sides.target, sides.built, sides.build, sides.test
     cross = target.cross
-    multiarch_lib = f"/usr/lib/{target.triplet}"
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
     env = BuildEnvironment(
         mode="cross",
@@ -37,11 +37,7 @@ def prepare(
         test=test,
         work_dir=options.work_dir,
         wheelhouse=options.wheelhouse,
-        layout=Layout(
-            pkgconfig_dirs=cross.pkgconfig_libdir,
-            lib_dirs=(multiarch_lib,),
-            include_dirs=(f"/usr/include/{target.triplet}", "/usr/include"),
-        ),
+        layout=target_layout(target),
         distro=distro,
         c_compiler=cross.binaries["c"],
         fortran_compiler=cross.binaries["fortran"],
@@ -70,6 +66,15 @@ def prepare(
     return env
 
 
+def target_layout(target: Target) -> Layout:
+    """The riscv64 libraries, headers and .pc files of the cross root (Debian multiarch)."""
+    return Layout(
+        pkgconfig_dirs=target.cross.pkgconfig_libdir,
+        lib_dirs=(f"/usr/lib/{target.triplet}",),
+        include_dirs=(f"/usr/include/{target.triplet}", "/usr/include"),
+    )
+
+
 def _target_sysconfig(built: BuiltPython) -> dict[str, str]:
     """A toolchain-built CPython's riscv64 sysconfig module lives beside its stdlib, not on
     the build interpreter's path: PYTHONPATH makes it importable (as crossenv does)."""
@@ -78,3 +83,7 @@ def _target_sysconfig(built: BuiltPython) -> dict[str, str]:
         "_PYTHON_SYSCONFIGDATA_NAME": target.sysconfigdata_name,
         "PYTHONPATH": target.sysconfigdata_dir,
     }
+
+
+# verify needs only the clean target root.
+test_side = target_side_only

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvwheels.environment.distro import detect_distro
-from rvwheels.environment.modes._roots import root_sides, roots_fingerprint
+from rvwheels.environment.modes._roots import root_sides, roots_fingerprint, target_side_only
 from rvwheels.environment.pkgconfig import discover_layout
 from rvwheels.environment.sides import BuildEnvironment
 from rvwheels.options import BuildOptions
@@ -37,3 +37,7 @@ def prepare(
         description=f"emulated: gcc under qemu-user in {distro.pretty_name}, "
         f"Python {build.info.full}",
     )
+
+
+# verify needs only the clean target root.
+test_side = target_side_only

@@ -1,7 +1,7 @@
 """Native mode: build on this riscv64 machine with its own compilers and Python.
 
-Prefixes searched for libraries and .pc files come from $RVWHEELS_PREFIXES (colon-separated,
-default /usr:/usr/local); the Fortran compiler from $FC (default gfortran), as Meson reads it.
+Prefixes searched for libraries and .pc files come from the options ($RVWHEELS_PREFIXES); the
+Fortran compiler from $FC (default gfortran), as Meson reads it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from rvwheels.errors import ConfigurationError, EnvError
 from rvwheels.options import BuildOptions
 
 
-def prepare(options: BuildOptions, *, log: Path, python: str | None = None) -> BuildEnvironment:
+def prepare(
+    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+) -> BuildEnvironment:
+    """``build_root`` is ignored: a native build uses this machine, never a root."""
     target = load_target(toolchain_dir=options.toolchain_dir)
     machine = os.uname().machine
     if machine != target.machine:
@@ -28,10 +31,9 @@ def prepare(options: BuildOptions, *, log: Path, python: str | None = None) -> B
             "use --mode cross (or emulated) on an x86_64 host"
         )
         raise ConfigurationError(msg)
-    side = host_side(options, log=log, python=python)
+    side = test_side(options, log=log, python=python)
     executor, info = side.executor, side.info
-    prefixes = os.environ.get("RVWHEELS_PREFIXES", "/usr:/usr/local").split(":")
-    layout = discover_layout(executor, prefixes, target.triplet)
+    layout = discover_layout(executor, options.prefixes, target.triplet)
     distro = detect_distro(Path("/etc/os-release"), options.toolchain_dir)
     machine_parts = (layout, distro, target, os.environ.get("CC"), os.environ.get("FC"))
     return BuildEnvironment(
@@ -54,7 +56,7 @@ def prepare(options: BuildOptions, *, log: Path, python: str | None = None) -> B
     )
 
 
-def host_side(options: BuildOptions, *, log: Path, python: str | None = None) -> Side:
+def test_side(options: BuildOptions, *, log: Path, python: str | None = None) -> Side:
     """This machine's Python: the one running rvwheels, or ``python<version>`` from PATH
     (openEuler's python3.11) when a version is asked for."""
     executor = HostExecutor()

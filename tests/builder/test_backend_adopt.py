@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from rvwheels.builder.adoptwheel import AdoptJob, adopt_wheel
+from rvwheels.builder.backends.adopt import AdoptJob, adopt_wheel
 from rvwheels.errors import BuildError
 from rvwheels.recipe.spec import AdoptSpec, BuildSpec, Recipe, SourceSpec
 from tests.adopt._fakes import EM_RISCV, EM_X86_64, elf_bytes

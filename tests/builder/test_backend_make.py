@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rvwheels.builder.makewheel import make_relocatable, variant_version
+from rvwheels.builder.backends.make import make_relocatable, variant_version
 from rvwheels.recipe.loader import load_recipe
 from rvwheels.recipe.spec import VariantSpec
 

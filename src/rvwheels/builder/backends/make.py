@@ -17,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels.adopt.rewrap import rewrap_wheel
+from rvwheels.builder.backends import CompileInputs
+from rvwheels.builder.job import BUILD_TIMEOUT, BuildJob
 from rvwheels.environment.executor import Executor
 from rvwheels.errors import BuildError, CommandFailed
+from rvwheels.recipe.placeholders import fill
 from rvwheels.recipe.spec import Recipe, VariantSpec
 
 _SONAME_LINK = re.compile(r"\.so\.\d+$")
@@ -120,4 +123,42 @@ def _soname_in(lib_dir: Path, dev_name: str) -> str | None:
 
 
 def _fill(args: tuple[str, ...], values: Mapping[str, str]) -> list[str]:
-    return [arg.format_map(values) for arg in args]
+    return [fill(arg, values) for arg in args]
+
+
+@dataclass(frozen=True)
+class MakeBackend:
+    name: str = "make"
+    compiles: bool = True
+    from_sdist: bool = False  # its Makefile, not PEP 517: no build requirements to install
+    unpacks_source: bool = True
+    cross_file: bool = False
+
+    def compiler_launcher_env(self, job: BuildJob, launcher: str) -> dict[str, str]:
+        return {}  # the recipe's make args name the compilers ({cc}, {fc})
+
+    def compile(self, job: BuildJob, inputs: CompileInputs) -> Path:
+        assert inputs.tree is not None
+        return build_library_wheel(
+            MakeJob(
+                recipe=job.recipe,
+                variant=job.variant,
+                executor=job.env.build.executor,
+                src=inputs.tree,
+                stage=job.work / "stage",
+                dist=job.work / "dist",
+                placeholders={
+                    "cc": job.c_compiler,
+                    "fc": job.env.fortran_compiler,
+                    "hostcc": job.env.build_machine_c_compiler,
+                    "jobs": str(job.jobs),
+                },
+                env=inputs.env,
+                platform=f"linux_{job.env.test.info.machine}",
+                log=job.log,
+                timeout=BUILD_TIMEOUT,
+            )
+        )
+
+
+MAKE = MakeBackend()

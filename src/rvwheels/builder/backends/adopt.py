@@ -17,6 +17,8 @@ from rvwheels.adopt.debs import extract_debs, python_tree_from_debs
 from rvwheels.adopt.elfcheck import check_machine
 from rvwheels.adopt.rewrap import rewrap_wheel, unpack_wheel
 from rvwheels.adopt.sonames import patchelf_edits
+from rvwheels.builder.backends import CompileInputs
+from rvwheels.builder.job import BuildJob
 from rvwheels.recipe.spec import AdoptSpec, Recipe
 from rvwheels.run import run
 
@@ -67,3 +69,31 @@ def _remove_excluded(tree: Path, patterns: tuple[str, ...]) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink()
+
+
+@dataclass(frozen=True)
+class AdoptBackend:
+    name: str = "adopt"
+    compiles: bool = False  # an adopted build is compiled already
+    from_sdist: bool = False
+    unpacks_source: bool = False  # the adopted files are repacked as they are
+    cross_file: bool = False
+
+    def compiler_launcher_env(self, job: BuildJob, launcher: str) -> dict[str, str]:
+        return {}
+
+    def compile(self, job: BuildJob, inputs: CompileInputs) -> Path:
+        return adopt_wheel(
+            AdoptJob(
+                recipe=job.recipe,
+                sources=(inputs.source, *inputs.extra_sources),
+                work=job.work / "adopt",
+                dist=job.work / "dist",
+                python_tag=job.python_tag,
+                machine=job.env.test.info.machine,
+                log=job.log,
+            )
+        )
+
+
+ADOPT = AdoptBackend()

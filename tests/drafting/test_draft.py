@@ -1,0 +1,180 @@
+"""Drafting recipes from a release and its sdist, with made-up sdists and no network."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from rvwheels.drafting.command import parse_name, write_validated
+from rvwheels.drafting.draft import compose, load_libraries, recipe_backend, run_requirements
+from rvwheels.drafting.pypi import Release, canonical_file_url, release_from_json
+from rvwheels.drafting.sdist import inspect_sdist
+from rvwheels.errors import ConfigurationError
+from rvwheels.paths import TOOLCHAIN_DIR
+from rvwheels.recipe.loader import load_recipe
+
+PYPROJECT_MESON = """
+[build-system]
+build-backend = "mesonpy"
+requires = ["meson-python>=0.15", "numpy>=2", "Cython>=3", "pythran"]
+"""
+MESON_BUILD = "project('geo', 'c')\ngeos = dependency('geos', version: '>=3.10')\n"
+MESON_SUB = "py.extension_module('_core', 'x.c', dependencies: [dependency('threads'), np])\n"
+
+
+def sdist(tmp_path: Path, files: dict[str, str], top: str = "geo-1.0") -> Path:
+    archive = tmp_path / f"{top}.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return archive
+
+
+def release(**changes) -> Release:
+    values = {
+        "name": "Geo",
+        "version": "1.0",
+        "sdist_url": "https://files.pythonhosted.org/packages/aa/bb/geo-1.0.tar.gz",
+        "sdist_sha256": "a" * 64,
+        "requires_dist": (
+            "numpy>=1.26",
+            "shapely; extra == 'plot'",
+            'tomli; python_version<"3.11"',
+        ),
+        "requires_python": ">=3.11",
+        "wheels": (),
+    }
+    return Release(**{**values, **changes})
+
+
+def test_a_meson_project_is_read_from_its_build_files(tmp_path):
+    facts = inspect_sdist(
+        sdist(
+            tmp_path,
+            {
+                "pyproject.toml": PYPROJECT_MESON,
+                "meson.build": MESON_BUILD,
+                "src/geo/meson.build": MESON_SUB,
+                "src/geo/__init__.py": "",
+                "src/geo/_core.pyx": "",
+                "src/geo/x.c": "",
+                "tests/__init__.py": "",
+                "src/geo/solve.f90": "",
+            },
+        )
+    )
+    assert facts.build_backend == "mesonpy" and not facts.in_tree_backend
+    assert facts.languages == ("C", "Cython", "Fortran")
+    assert facts.libraries == (("geos", "meson.build"),)
+    assert facts.packages == ("geo",)
+
+
+def test_the_draft_links_our_recipes_maps_libraries_and_validates(tmp_path):
+    facts = inspect_sdist(
+        sdist(
+            tmp_path,
+            {
+                "pyproject.toml": PYPROJECT_MESON,
+                "meson.build": MESON_BUILD,
+                "geo/__init__.py": "",
+                "geo/a.c": "",
+            },
+        )
+    )
+    draft = compose(
+        release(),
+        facts,
+        backend=recipe_backend(release(), facts),
+        ours={"numpy": "2.4.6", "openblas": "0.3.34"},
+        libraries=load_libraries(TOOLCHAIN_DIR / "libraries.toml"),
+    )
+    path = tmp_path / "recipes" / "geo.toml"
+    write_validated(path, draft.text)
+    recipe = load_recipe(path)
+    assert recipe.build.backend == "meson-python"
+    assert recipe.requires.host == ("numpy",)
+    assert recipe.requires.run == ("numpy>=1.26", 'tomli; python_version < "3.11"')
+    (geos,) = recipe.requires.libraries
+    assert (geos.pkgconfig, geos.lib, geos.debian) == ("geos", "geos_c", "libgeos-dev")
+    assert recipe.cross.properties == {
+        "numpy-include-dir": "{target_site}/numpy/_core/include",
+        "pythran-include-dir": "{build_site}/pythran",
+    }
+    assert recipe.test.imports == ("geo",)
+
+
+def test_pure_projects_need_no_recipe_and_unknown_backends_say_so(tmp_path):
+    hatch = inspect_sdist(
+        sdist(
+            tmp_path,
+            {
+                "pyproject.toml": '[build-system]\nbuild-backend = "hatchling.build"\n',
+                "a/__init__.py": "",
+            },
+        )
+    )
+    assert recipe_backend(release(), hatch) is None
+    plain = inspect_sdist(sdist(tmp_path, {"setup.py": "setup()", "a/__init__.py": ""}))
+    assert recipe_backend(release(), plain) is None  # setuptools with nothing to compile
+    odd = inspect_sdist(
+        sdist(
+            tmp_path,
+            {"pyproject.toml": '[build-system]\nbuild-backend = "sipbuild.api"\n', "a.c": ""},
+        )
+    )
+    with pytest.raises(ConfigurationError, match="builds with sipbuild.api, which rvwheels"):
+        recipe_backend(release(), odd)
+
+
+def test_an_in_tree_backend_is_the_backend_it_wraps(tmp_path):
+    pyyaml = inspect_sdist(
+        sdist(
+            tmp_path,
+            {
+                "pyproject.toml": '[build-system]\nrequires = ["setuptools", "Cython"]\n'
+                'build-backend = "_pyyaml_pep517"\nbackend-path = ["packaging"]\n',
+                "setup.py": "Extension('yaml._yaml', ['yaml/_yaml.pyx'], libraries=['yaml'])",
+                "yaml/__init__.py": "",
+                "yaml/_yaml.pyx": "",
+            },
+        )
+    )
+    assert recipe_backend(release(), pyyaml) == "setuptools"
+    assert pyyaml.libraries == (("yaml", "setup.py"),)
+
+
+def test_optional_requirements_are_left_out():
+    assert run_requirements(["a>=1", "b; extra == 'x'", 'c; sys_platform == "win32"']) == [
+        "a>=1",
+        'c; sys_platform == "win32"',
+    ]
+
+
+def test_release_urls_become_pypis_own_and_names_parse():
+    document = {
+        "info": {"name": "PyYAML", "version": "6.0.4", "requires_dist": None},
+        "urls": [
+            {
+                "packagetype": "sdist",
+                "url": "../../packages/packages/76/b8/pyyaml-6.0.4.tar.gz",
+                "filename": "pyyaml-6.0.4.tar.gz",
+                "digests": {"sha256": "e" * 64},
+            },
+            {"packagetype": "bdist_wheel", "url": "x", "filename": "PyYAML-6.0.4-py3-none-any.whl"},
+        ],
+    }
+    found = release_from_json(document, base="https://pypi.org/pypi/PyYAML/6.0.4/json")
+    assert found.sdist_url == "https://files.pythonhosted.org/packages/76/b8/pyyaml-6.0.4.tar.gz"
+    assert found.pure_wheel == "PyYAML-6.0.4-py3-none-any.whl"
+    assert canonical_file_url("https://example.org/x.tar.gz") == "https://example.org/x.tar.gz"
+    assert parse_name("PyYAML==6.0.2") == ("pyyaml", "6.0.2")
+    assert parse_name("scikit_learn") == ("scikit-learn", None)
+    for bad in ("numpy>=2", "numpy[extra]", "numpy; python_version>'3'", "no pe"):
+        with pytest.raises(ConfigurationError, match="write NAME or NAME==VERSION"):
+            parse_name(bad)
