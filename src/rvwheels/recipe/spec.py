@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from packaging.utils import canonicalize_name
@@ -17,7 +18,7 @@ from packaging.utils import canonicalize_name
 from rvwheels.recipe.placeholders import MAKE, SITES, SOURCE
 from rvwheels.schema import KeyPath, internal, toml
 from rvwheels.schema import checks as check
-from rvwheels.schema.nodes import ListOf, MapOf, OneOf, String
+from rvwheels.schema.nodes import ListOf, MapOf, OneOf, String, ValueCheck
 
 MODES = ("cross", "emulated", "native")
 BACKENDS = ("meson-python", "setuptools", "make", "adopt")
@@ -34,6 +35,13 @@ _RUN_RENAMED = (
 
 def _names(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(canonicalize_name(name) for name in names)
+
+
+def _site_table(key_check: ValueCheck, *, doc: str) -> Any:
+    """A table of the user's keys (checked by ``key_check``) whose strings may be empty and may
+    use the folders of a cross build."""
+    keys = String(valid=key_check)
+    return toml(default_factory=dict, keys=keys, allow_empty=True, placeholders=SITES, doc=doc)
 
 
 def _one_or_more_each(settings: dict[str, str | tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -111,13 +119,7 @@ class BuildSpec:
     modes: tuple[str, ...] = toml(
         MODES, choices=MODES, min_items=1, unique=True, doc="the build modes it supports"
     )
-    env: dict[str, str] = toml(
-        default_factory=dict,
-        keys=String(valid=check.env_name),
-        allow_empty=True,
-        placeholders=SITES,
-        doc="extra environment for the build",
-    )
+    env: dict[str, str] = _site_table(check.env_name, doc="extra environment for the build")
     config_settings: dict[str, tuple[str, ...]] = toml(
         default_factory=dict,
         node=MapOf(OneOf((_SITE_STRING, ListOf(_SITE_STRING)))),
@@ -204,12 +206,8 @@ class RepairSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class CrossSpec:
-    properties: dict[str, PropertyValue] = toml(
-        default_factory=dict,
-        keys=String(valid=check.meson_name),
-        allow_empty=True,
-        placeholders=SITES,
-        doc="Meson cross-file [properties]",
+    properties: dict[str, PropertyValue] = _site_table(
+        check.meson_name, doc="Meson cross-file [properties]"
     )
 
 
