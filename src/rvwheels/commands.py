@@ -76,13 +76,16 @@ def print_recipe_list(options: BuildOptions) -> None:
 def print_plan(
     options: BuildOptions, packages: list[str], *, all_recipes: bool, as_json: bool
 ) -> None:
-    from rvwheels.recipe.graph import build_levels
+    from rvwheels.pipeline.plan import NOTHING_ASKED
+    from rvwheels.recipe.graph import build_levels, check_override_graphs
 
     recipes = load_recipes(options.recipes_dir)
     requested = sorted(recipes) if all_recipes else packages
     if not requested:
-        msg = "name at least one package (see 'rvwheels list') or use --all"
-        raise ConfigurationError(msg)
+        raise ConfigurationError(NOTHING_ASKED)
+    # The levels are those of the recipes without overrides; an override may add a
+    # requirement, so every Python an override names gets its graph checked too.
+    check_override_graphs(recipes, options.recipes_dir)
     levels = build_levels(requested, recipes)
     if as_json:
         click.echo(json.dumps({"version": 1, "levels": levels}))

@@ -10,17 +10,17 @@ import shutil
 import sys
 import tarfile
 import tempfile
-import tomllib
 import urllib.request
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from rvwheels.errors import CommandFailed, FetchError
+from rvwheels.errors import BuildError, CommandFailed, FetchError
 from rvwheels.hashing import sha256_file
 from rvwheels.locks import exclusive
 from rvwheels.recipe.spec import Recipe, SourceSpec
 from rvwheels.run import run
+from rvwheels.schema.files import parse_toml
 
 CHUNK = 1 << 20
 # What setuptools' PEP 517 fallback assumes for a source tree without [build-system].
@@ -74,7 +74,8 @@ def read_build_requires(source: Path) -> list[str]:
     text = _read_pyproject(source)
     if text is None:
         return list(LEGACY_BUILD_REQUIRES)
-    data = tomllib.loads(text)
+    # Another project's file: a malformed one is a one-line error, not a traceback.
+    data = parse_toml(text.encode(), source / "pyproject.toml", BuildError)
     return list(data.get("build-system", {}).get("requires", LEGACY_BUILD_REQUIRES))
 
 

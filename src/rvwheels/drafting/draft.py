@@ -9,6 +9,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from rvwheels.drafting.pypi import Release
 from rvwheels.drafting.sdist import SdistFacts
@@ -168,7 +169,7 @@ def _package_and_source(release: Release) -> list[str]:
     return [
         "[package]",
         f"name = {_q(release.normalized)}",
-        f"version = {_q(release.version)}",
+        f"version = {_q(str(Version(release.version)))}",  # PEP 440 normal form
         "",
         "[source]",
         f"url = {_q(release.sdist_url)}",

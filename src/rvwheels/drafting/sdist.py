@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import tarfile
-import tomllib
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rvwheels.errors import FetchError
+from rvwheels.schema.files import parse_toml
 
 TEXT_LIMIT = 1 << 20  # bytes read of any one build file
 MEMBER_LIMIT = 200_000  # files listed from one archive
@@ -151,11 +151,7 @@ def _languages(names: list[str], texts: dict[str, str]) -> tuple[str, ...]:
 def _pyproject(text: str | None, archive: Path) -> dict:
     if text is None:
         return {}
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        msg = f"{archive.name}: its pyproject.toml is not valid TOML ({error}); draft by hand"
-        raise FetchError(msg) from None
+    return parse_toml(text.encode(), archive / "pyproject.toml", FetchError)
 
 
 def _library_lookups(texts: dict[str, str]) -> Iterator[tuple[str, str]]:

@@ -15,8 +15,8 @@ from rvwheels.errors import ConfigurationError
 from rvwheels.options import BuildOptions
 from rvwheels.recipe.graph import ordered_closure
 from rvwheels.recipe.loader import load_recipes
-from rvwheels.recipe.schema import did_you_mean
 from rvwheels.recipe.spec import Recipe
+from rvwheels.schema import did_you_mean
 
 NOTHING_ASKED = "name at least one package (see 'rvwheels list') or use --all"
 

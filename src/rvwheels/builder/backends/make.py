@@ -55,7 +55,7 @@ def build_library_wheel(job: MakeJob) -> Path:
     prefix = job.stage / spec.package
     prefix.mkdir(parents=True)
     values = {**job.placeholders, "prefix": ex.inside(prefix)}
-    variant_args = job.variant.make_args if job.variant else ()
+    variant_args = _fill(job.variant.make_args, values) if job.variant else []
     build_argv = ["make", *_fill(spec.args, values), *variant_args]
     install_argv = ["make", *_fill(spec.args, values), *variant_args, "install"]
     install_argv += _fill(spec.install_args, values)
