@@ -2,7 +2,8 @@
 
     inpaint serve [--host H] [--port N] [--model PATH [--backend numpy|torch|onnx]
                   [--strategy original|resize|crop] [--threads N]]
-                  [--max-upload-mb MB] [--max-pixels N] [--queue N] [--quiet]
+                  [--max-upload-mb MB] [--max-pixels N] [--max-masked-pixels N]
+                  [--max-connections N] [--queue N] [--quiet]
 
 Without ``--model`` the classical harmonic fill runs (no download); with it, big-lama.
 """
@@ -18,17 +19,18 @@ from pathlib import Path
 
 from rvwheels_runtime.backends import BACKENDS, BackendError, ProgressCallback, get_backend
 from rvwheels_runtime.backends.classical import ClassicalBackend
-from rvwheels_runtime.serve.jobs import LAMA_STAGES
-from rvwheels_runtime.serve.server import (
+from rvwheels_runtime.serve.context import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_MASKED_PIXELS,
     DEFAULT_MAX_PIXELS,
     DEFAULT_MAX_UPLOAD_MB,
     DEFAULT_PORT,
     DEFAULT_QUEUE,
-    EraserServer,
     ModelInfo,
     Settings,
-    create_server,
 )
+from rvwheels_runtime.serve.jobs import LAMA_STAGES
+from rvwheels_runtime.serve.server import EraserServer, create_server
 from rvwheels_runtime.strategies import STRATEGIES, make_strategy
 from rvwheels_runtime.weights import WeightsError
 
@@ -78,6 +80,20 @@ def serve_parser() -> argparse.ArgumentParser:
         help=f"largest image (default {DEFAULT_MAX_PIXELS})",
     )
     parser.add_argument(
+        "--max-masked-pixels",
+        type=_number(int, 1),
+        default=DEFAULT_MAX_MASKED_PIXELS,
+        metavar="N",
+        help=f"most pixels one request may fill (default {DEFAULT_MAX_MASKED_PIXELS})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_number(int, 1),
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help=f"open connections served at once; more get 503 (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
         "--queue",
         type=_number(int, 0),
         default=DEFAULT_QUEUE,
@@ -94,6 +110,8 @@ def build_server(args: argparse.Namespace) -> EraserServer:
         port=args.port,
         max_upload_mb=args.max_upload_mb,
         max_pixels=args.max_pixels,
+        max_masked_pixels=args.max_masked_pixels,
+        max_connections=args.max_connections,
         queue=args.queue,
         quiet=args.quiet,
     )
@@ -154,7 +172,7 @@ def _announce(server, args: argparse.Namespace, started: float) -> None:
         file=sys.stderr,
         flush=True,
     )
-    if server.allowed_hosts is None:
+    if server.context.gate.hosts is None:
         print(
             f"{PROG}: warning: listening on {args.host}: anyone who can reach it can use the "
             "eraser (there is no login)",
