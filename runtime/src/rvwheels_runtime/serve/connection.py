@@ -11,6 +11,7 @@ close so that a client still sending a refused upload reads the answer instead o
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import time
@@ -139,12 +140,21 @@ class Channel:
         if self._conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
             return  # an answer went out already (the client stopped reading mid-way)
         fields = [*headers, ("Content-Length", str(len(body))), ("Server", SERVER)]
+        self._take_empty_body()
         if self._conn.their_state is not h11.DONE:
             fields.append(("Connection", "close"))
         self._send(h11.Response(status_code=status, headers=fields, reason=_reason(status)))
-        self._send(h11.Data(data=body))
+        if self.request is None or self.request.method != "HEAD":  # HEAD: the head only
+            self._send(h11.Data(data=body))
         self._send(h11.EndOfMessage())
         self._log(status, len(body))
+
+    def _take_empty_body(self) -> None:
+        """A request without a body (a GET) ends at once: let h11 see that, without reading,
+        so that the connection can be kept for the next request."""
+        if self._conn.their_state is h11.SEND_BODY:
+            with contextlib.suppress(h11.RemoteProtocolError):
+                self._conn.next_event()
 
     def _send(self, event: object) -> None:
         data = self._conn.send(event)
@@ -194,6 +204,10 @@ def _request(event: h11.Request) -> Request:
     if version not in ("1.0", "1.1"):
         message = f"HTTP/{version} is not supported; this server speaks HTTP/1.1"
         raise ApiError(status=505, message=message)
+    size = len(event.target) + sum(len(name) + len(value) + 4 for name, value in event.headers)
+    if size > MAX_HEAD_BYTES:  # h11 checks only heads that arrive in pieces
+        message = f"the request head is larger than {MAX_HEAD_BYTES // 1024} KiB"
+        raise ApiError(status=431, message=message)
     target = event.target.decode("ascii", "replace")
     if not target.startswith("/"):
         message = f"request target {target[:80]!r} must be a path starting with / (not a URL)"

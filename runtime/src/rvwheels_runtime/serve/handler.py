@@ -118,7 +118,7 @@ class EraserHandler:
             return lambda: self._job_status(job_id)
         if job or path in self.context.static or path in {p for _, p in routes}:
             raise ApiError(status=405, message=f"{method} is not allowed on {path}")
-        raise ApiError(status=404, message=f"no such page or API: {path}")
+        raise ApiError(status=404, message=f"no such page or API: {path[:100]}")
 
     # --- API ---------------------------------------------------------------------------------
 
