@@ -65,41 +65,23 @@ def serve_parser() -> argparse.ArgumentParser:
         "--strategy", choices=STRATEGIES, default="crop", help="with --model (default crop)"
     )
     parser.add_argument("--threads", type=_number(int, 1), metavar="N", help="with --model")
-    parser.add_argument(
-        "--max-upload-mb",
-        type=_number(float, 0),
-        default=DEFAULT_MAX_UPLOAD_MB,
-        metavar="MB",
-        help=f"largest request body (default {DEFAULT_MAX_UPLOAD_MB:g})",
+    limits = (
+        ("--max-upload-mb", float, 0, DEFAULT_MAX_UPLOAD_MB, "MB", "largest request body"),
+        ("--max-pixels", int, 1, DEFAULT_MAX_PIXELS, "N", "largest image"),
+        ("--max-masked-pixels", int, 1, DEFAULT_MAX_MASKED_PIXELS, "N", "most pixels to fill"),
+        ("--max-connections", int, 1, DEFAULT_MAX_CONNECTIONS, "N", "open connections; more: 503"),
+        ("--queue", int, 0, DEFAULT_QUEUE, "N", "requests waiting while one runs; more: 503"),
     )
-    parser.add_argument(
-        "--max-pixels",
-        type=_number(int, 1),
-        default=DEFAULT_MAX_PIXELS,
-        metavar="N",
-        help=f"largest image (default {DEFAULT_MAX_PIXELS})",
-    )
-    parser.add_argument(
-        "--max-masked-pixels",
-        type=_number(int, 1),
-        default=DEFAULT_MAX_MASKED_PIXELS,
-        metavar="N",
-        help=f"most pixels one request may fill (default {DEFAULT_MAX_MASKED_PIXELS})",
-    )
-    parser.add_argument(
-        "--max-connections",
-        type=_number(int, 1),
-        default=DEFAULT_MAX_CONNECTIONS,
-        metavar="N",
-        help=f"open connections served at once; more get 503 (default {DEFAULT_MAX_CONNECTIONS})",
-    )
-    parser.add_argument(
-        "--queue",
-        type=_number(int, 0),
-        default=DEFAULT_QUEUE,
-        metavar="N",
-        help=f"requests that may wait while one runs; more get 503 (default {DEFAULT_QUEUE})",
-    )
+    for flag, kind, minimum, default, metavar, what in limits:
+        parser.add_argument(
+            flag,
+            type=_number(kind, minimum),
+            default=default,
+            metavar=metavar,
+            help=f"{what} (default {default:g})"
+            if kind is float
+            else f"{what} (default {default})",
+        )
     parser.add_argument("-q", "--quiet", action="store_true", help="no request log")
     return parser
 
