@@ -155,11 +155,17 @@ def _info(settings: Settings, model: ModelInfo) -> dict[str, object]:
 
 
 def _refuse_busy(request: socket.socket) -> None:
+    """Write the 503 without waiting, and take what the client already sent: closing with
+    unread data would send a reset, which can destroy the answer before it is read."""
     try:
         request.setblocking(False)
         request.send(BUSY_REPLY)
+        request.shutdown(socket.SHUT_WR)
+        for _ in range(16):
+            if not request.recv(1 << 16):
+                break
     except OSError:
-        pass  # the client gets a closed connection instead: still no thread
+        pass  # nothing more to read now (or the client left): still no thread
 
 
 def _allowed_hosts(host: str) -> frozenset[str] | None:
