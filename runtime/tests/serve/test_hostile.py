@@ -218,3 +218,10 @@ def test_masked_area_over_the_limit_is_413(start_server):
     assert "covers 113 pixels" in reply.json()["error"]
     assert "--max-masked-pixels" in reply.json()["error"]
     assert request(server, "GET", "/api/info").json()["max_masked_pixels"] == 50
+
+
+def test_http_1_0_clients_are_answered_and_closed(hostile_server):
+    with socket.create_connection(hostile_server.server_address[:2], timeout=WAIT) as sock:
+        sock.sendall(b"GET /api/info HTTP/1.0\r\n\r\n")
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))  # the server closes
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b'"model": "hostile test"' in answer

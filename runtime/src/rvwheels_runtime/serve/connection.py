@@ -82,9 +82,6 @@ class Channel:
         self.request = _request(event)
         return self.request
 
-    def body_unread(self) -> bool:
-        return self._conn.their_state is h11.SEND_BODY
-
     def read_body(self) -> bytes:
         """The request's body, after a ``100 Continue`` if the client waits for one."""
         if self._conn.they_are_waiting_for_100_continue:
@@ -126,9 +123,11 @@ class Channel:
         except TimeoutError:
             if idle and self._conn.their_state is h11.IDLE:
                 return None  # a kept-alive connection that was not used again
-            what = "request head" if deadline is not None else "upload"
-            limit = self._header_timeout if deadline is not None else self._body_timeout
-            raise ApiError(status=408, message=f"the {what} stalled ({limit:g} s)") from None
+            if deadline is not None:
+                message = f"the request head did not arrive within {self._header_timeout:g} s"
+            else:
+                message = f"the upload stalled for {self._body_timeout:g} s"
+            raise ApiError(status=408, message=message) from None
         except OSError as err:
             raise ConnectionGone(str(err)) from None
 
