@@ -4,10 +4,12 @@ Starts ``python -m rvwheels_runtime.serve`` as a child process for each model �
 classical fill, and the NumPy big-lama with random weights (same architecture and cost as the
 real one; the quality is meaningless) — sends ``POST /api/inpaint`` requests with a 512² and a
 1920×1080 photo-like image whose mask is one object (an ellipse about a sixth of the width),
-and reads the server's VmHWM from /proc at the end.
+and reads the server's VmHWM from /proc at the end. ``--hostile`` measures instead what
+hostile requests cost the default server: a fully masked 4096×4096 photo, ten 4096×4096 uploads
+sent while the worker is busy (``--queue 0``), and 300 half-open connections.
 
     python benchmarks/serve_eraser.py [--repeats 2] [--threads N] [--skip-lama]
-                                      [--strategy crop|original|resize]
+                                      [--strategy crop|original|resize] [--hostile]
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import argparse
 import http.client
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -87,8 +91,89 @@ def timed_request(url: str, body: bytes, content_type: str) -> float:
 
 
 def peak_rss_mb(pid: int) -> float:
+    return proc_status(pid, "VmHWM") / 1024
+
+
+def proc_status(pid: int, field: str) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024
+    return int(re.search(rf"{field}:\s+(\d+)", status)[1])
+
+
+def send(url: str, fields: dict[str, bytes], timeout: float) -> tuple[str, float]:
+    """POST /api/inpaint: (status or "no answer", seconds)."""
+    body, content_type = multipart(fields)
+    connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=timeout)
+    started = time.perf_counter()
+    try:
+        connection.request("POST", "/api/inpaint", body, {"Content-Type": content_type})
+        response = connection.getresponse()
+        response.read()
+        return str(response.status), time.perf_counter() - started
+    except OSError:
+        return "no answer", time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+def bench_hostile() -> None:
+    print("hostile requests, classical server with --queue 0:")
+    server, url = start_server(["--queue", "0"])
+    try:
+        big = np.zeros((4096, 4096, 3), np.uint8)
+        full = {"image": encode_png(big), "mask": encode_png(np.full(big.shape[:2], 255, np.uint8))}
+        status, seconds = send(url, full, timeout=30)
+        print(
+            f"  fully masked 4096×4096 ({len(multipart(full)[0]) / 1e3:.0f} kB): {status} "
+            f"after {seconds:.1f} s; peak RSS {peak_rss_mb(server.pid):.0f} MB"
+        )
+        hole = np.full((1080, 1920), 255, np.uint8)  # the most one request may fill
+        busy = {"image": encode_png(big[:1080, :1920]), "mask": encode_png(hole)}
+        threading.Thread(target=send, args=(url, busy, 120), daemon=True).start()
+        time.sleep(2)  # the worker is busy now (or still with the 4096² photo)
+        dot = np.zeros(big.shape[:2], np.uint8)
+        dot[:8, :8] = 255
+        upload = {"image": full["image"], "mask": encode_png(dot)}
+        before = proc_status(server.pid, "VmRSS")
+        replies: list[tuple[str, float]] = []
+        senders = [
+            threading.Thread(target=lambda: replies.append(send(url, upload, 120)))
+            for _ in range(10)
+        ]
+        peak = sample_rss(server.pid, senders)
+        print(
+            f"  10 uploads of 4096×4096 while busy: {sorted(r[0] for r in replies)}; "
+            f"server RSS +{(peak - before) / 1024:.0f} MB at most"
+        )
+        print(f"  300 half-open connections: {half_open_threads(server.pid, url)} threads")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def sample_rss(pid: int, senders: list[threading.Thread]) -> int:
+    """Start the senders and watch the server's VmRSS (kB) until they are done."""
+    for thread in senders:
+        thread.start()
+    peak = 0
+    while any(thread.is_alive() for thread in senders):
+        peak = max(peak, proc_status(pid, "VmRSS"))
+        time.sleep(0.02)
+    return max(peak, proc_status(pid, "VmRSS"))
+
+
+def half_open_threads(pid: int, url: str) -> int:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    sockets = []
+    try:
+        for _ in range(300):
+            sock = socket.create_connection((host, int(port)), timeout=10)
+            sock.sendall(b"GET / HTTP/1.1\r\n")
+            sockets.append(sock)
+        time.sleep(0.5)
+        return proc_status(pid, "Threads")
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def bench(label: str, extra: list[str], repeats: int) -> None:
@@ -125,8 +210,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int)
     parser.add_argument("--strategy", default="crop")
     parser.add_argument("--skip-lama", action="store_true")
+    parser.add_argument("--hostile", action="store_true", help="only the hostile requests")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    if args.hostile:
+        bench_hostile()
+        return
     bench("classical (default)", [], args.repeats)
     if args.skip_lama:
         return

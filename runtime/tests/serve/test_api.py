@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import tempfile
 import threading
 import time
 
@@ -246,11 +247,8 @@ def test_backend_failure_is_one_line_json(start_server):
     assert request(server, "GET", job["result_url"]).status == 500
 
 
-def test_uploads_leave_nothing_behind(start_server):
-    server = start_server()
-    workdir = server.workdir
-    post_form(server, "/api/inpaint", {"image": png(IMAGE), "mask": png(MASK)})
-    post_form(server, "/api/inpaint", {"image": b"junk", "mask": png(MASK)})
-    assert workdir.is_dir() and not any(workdir.iterdir())
-    server.close()
-    assert not workdir.exists()
+def test_uploads_are_decoded_in_memory(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert post_form(server, "/api/inpaint", {"image": png(IMAGE), "mask": png(MASK)}).status == 200
+    assert post_form(server, "/api/inpaint", {"image": b"junk", "mask": png(MASK)}).status == 415
+    assert not any(tmp_path.iterdir())

@@ -8,13 +8,17 @@ RVWHEELS_UPDATE_SCREENSHOT=1.
 from __future__ import annotations
 
 import base64
+import http.server
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from rvwheels_runtime.backends.classical import ClassicalBackend
 from rvwheels_runtime.image import decode_png
+from rvwheels_runtime.serve import ModelInfo, Settings, create_server
 from rvwheels_runtime.serve.cli import build_server, serve_parser
 
 from .conftest import png, smooth_image
@@ -159,3 +163,93 @@ def test_erase_a_cable_and_a_blob(browser, default_server, tmp_path):
     assert not _mask_of(page).any()
     assert page.is_disabled("#erase")
     page.close()
+
+
+# A page on another site that makes the browser send work to the eraser: a form-like upload
+# (no preflight needed) and IOPaint's JSON as text/plain.
+ATTACK_PAGE = """<!doctype html><meta charset="utf-8"><script>
+async function attack(eraser, png) {
+  const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+  const form = new FormData();
+  form.append("image", new Blob([bytes], {type: "image/png"}), "a.png");
+  form.append("mask", new Blob([bytes], {type: "image/png"}), "m.png");
+  const url = "data:image/png;base64," + png;
+  const json = JSON.stringify({image: url, mask: url});
+  const sent = [];
+  for (const [path, body] of [["/api/inpaint", form], ["/api/jobs", form], ["/predict", json]]) {
+    try { await fetch(eraser + path, {method: "POST", mode: "no-cors", body}); sent.push(path); }
+    catch (error) { sent.push(path + ": " + error); }
+  }
+  return sent;
+}
+</script>"""
+
+
+class CountingBackend:
+    """The classical fill, counting how often the server ran it."""
+
+    def __init__(self, progress) -> None:
+        self.calls = 0
+        self._fill = ClassicalBackend(progress=progress)
+
+    def inpaint(self, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self._fill.inpaint(image, mask)
+
+
+@pytest.fixture
+def attack_site():
+    """Another web server on this machine (a dev server, a notebook…) whose page attacks: its
+    origin is http://localhost:PORT, another site than the eraser's 127.0.0.1. (A page from
+    the internet is also stopped by Chromium's local-network checks; other browsers lack them.)
+    """
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the base class's name
+            body = ATTACK_PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://localhost:{site.server_address[1]}/"
+    site.shutdown()
+    site.server_close()
+
+
+def test_another_site_cannot_make_the_browser_erase(browser, attack_site):
+    backends: list[CountingBackend] = []
+    server = create_server(
+        Settings(port=0, quiet=True),
+        lambda progress: backends.append(CountingBackend(progress)) or backends[0],
+        model=ModelInfo(name="counting", backend="classical", strategy="-"),
+    )
+    server.start_background()
+    try:
+        page = browser.new_page()
+        statuses: dict[str, int] = {}
+        eraser = server.url.rstrip("/")
+        page.on(
+            "response",
+            lambda r: (
+                r.url.startswith(eraser) and statuses.__setitem__(r.url[len(eraser) :], r.status)
+            ),
+        )
+        page.goto(attack_site)
+        square = np.zeros((16, 16), np.uint8)
+        square[4:12, 4:12] = 255
+        payload = base64.b64encode(png(square)).decode()
+        sent = page.evaluate("([e, p]) => attack(e, p)", [eraser, payload])
+        assert sent == ["/api/inpaint", "/api/jobs", "/predict"]  # the browser did send them
+        assert statuses == {"/api/inpaint": 403, "/api/jobs": 403, "/predict": 403}
+        assert backends[0].calls == 0
+        page.close()
+    finally:
+        server.close()

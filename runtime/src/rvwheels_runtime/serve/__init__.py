@@ -10,12 +10,7 @@ one in-process. The API:
 - ``GET /api/info``: the model in use and the server's limits.
 """
 
-from rvwheels_runtime.serve.server import (
-    BackendFactory,
-    EraserServer,
-    ModelInfo,
-    Settings,
-    create_server,
-)
+from rvwheels_runtime.serve.context import Context, ModelInfo, Settings
+from rvwheels_runtime.serve.server import BackendFactory, EraserServer, create_server
 
-__all__ = ["BackendFactory", "EraserServer", "ModelInfo", "Settings", "create_server"]
+__all__ = ["BackendFactory", "Context", "EraserServer", "ModelInfo", "Settings", "create_server"]

@@ -2,7 +2,8 @@
 
     inpaint serve [--host H] [--port N] [--model PATH [--backend numpy|torch|onnx]
                   [--strategy original|resize|crop] [--threads N]]
-                  [--max-upload-mb MB] [--max-pixels N] [--queue N] [--quiet]
+                  [--max-upload-mb MB] [--max-pixels N] [--max-masked-pixels N]
+                  [--max-connections N] [--queue N] [--quiet]
 
 Without ``--model`` the classical harmonic fill runs (no download); with it, big-lama.
 """
@@ -18,17 +19,18 @@ from pathlib import Path
 
 from rvwheels_runtime.backends import BACKENDS, BackendError, ProgressCallback, get_backend
 from rvwheels_runtime.backends.classical import ClassicalBackend
-from rvwheels_runtime.serve.jobs import LAMA_STAGES
-from rvwheels_runtime.serve.server import (
+from rvwheels_runtime.serve.context import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_MASKED_PIXELS,
     DEFAULT_MAX_PIXELS,
     DEFAULT_MAX_UPLOAD_MB,
     DEFAULT_PORT,
     DEFAULT_QUEUE,
-    EraserServer,
     ModelInfo,
     Settings,
-    create_server,
 )
+from rvwheels_runtime.serve.jobs import LAMA_STAGES
+from rvwheels_runtime.serve.server import EraserServer, create_server
 from rvwheels_runtime.strategies import STRATEGIES, make_strategy
 from rvwheels_runtime.weights import WeightsError
 
@@ -63,27 +65,23 @@ def serve_parser() -> argparse.ArgumentParser:
         "--strategy", choices=STRATEGIES, default="crop", help="with --model (default crop)"
     )
     parser.add_argument("--threads", type=_number(int, 1), metavar="N", help="with --model")
-    parser.add_argument(
-        "--max-upload-mb",
-        type=_number(float, 0),
-        default=DEFAULT_MAX_UPLOAD_MB,
-        metavar="MB",
-        help=f"largest request body (default {DEFAULT_MAX_UPLOAD_MB:g})",
+    limits = (
+        ("--max-upload-mb", float, 0, DEFAULT_MAX_UPLOAD_MB, "MB", "largest request body"),
+        ("--max-pixels", int, 1, DEFAULT_MAX_PIXELS, "N", "largest image"),
+        ("--max-masked-pixels", int, 1, DEFAULT_MAX_MASKED_PIXELS, "N", "most pixels to fill"),
+        ("--max-connections", int, 1, DEFAULT_MAX_CONNECTIONS, "N", "open connections; more: 503"),
+        ("--queue", int, 0, DEFAULT_QUEUE, "N", "requests waiting while one runs; more: 503"),
     )
-    parser.add_argument(
-        "--max-pixels",
-        type=_number(int, 1),
-        default=DEFAULT_MAX_PIXELS,
-        metavar="N",
-        help=f"largest image (default {DEFAULT_MAX_PIXELS})",
-    )
-    parser.add_argument(
-        "--queue",
-        type=_number(int, 0),
-        default=DEFAULT_QUEUE,
-        metavar="N",
-        help=f"requests that may wait while one runs; more get 503 (default {DEFAULT_QUEUE})",
-    )
+    for flag, kind, minimum, default, metavar, what in limits:
+        parser.add_argument(
+            flag,
+            type=_number(kind, minimum),
+            default=default,
+            metavar=metavar,
+            help=f"{what} (default {default:g})"
+            if kind is float
+            else f"{what} (default {default})",
+        )
     parser.add_argument("-q", "--quiet", action="store_true", help="no request log")
     return parser
 
@@ -94,6 +92,8 @@ def build_server(args: argparse.Namespace) -> EraserServer:
         port=args.port,
         max_upload_mb=args.max_upload_mb,
         max_pixels=args.max_pixels,
+        max_masked_pixels=args.max_masked_pixels,
+        max_connections=args.max_connections,
         queue=args.queue,
         quiet=args.quiet,
     )
@@ -154,7 +154,7 @@ def _announce(server, args: argparse.Namespace, started: float) -> None:
         file=sys.stderr,
         flush=True,
     )
-    if server.allowed_hosts is None:
+    if server.context.gate.hosts is None:
         print(
             f"{PROG}: warning: listening on {args.host}: anyone who can reach it can use the "
             "eraser (there is no login)",

@@ -1,8 +1,10 @@
 """One inference at a time: a worker thread, a bounded queue and the jobs' progress.
 
-Request threads ``submit`` jobs; the single worker runs them in order through the strategy and
-the backend. The backend was built with ``Engine.report`` as its progress callback, so its
-``(stage, done, total)`` calls update the running job's fraction done. A full queue raises
+A request first ``reserve``s a place in the queue (before its upload is read and decoded, so
+that a refused request costs nothing), then ``submit``s its job into that place; the single
+worker runs jobs in order through the strategy and the backend. The backend was built with
+``Engine.report`` as its progress callback, so its ``(stage, done, total)`` calls update the
+running job's fraction done. A full queue raises
 ``QueueFull`` with a retry estimate from recent jobs' durations.
 """
 
@@ -36,6 +38,23 @@ class QueueFull(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"the eraser is busy; try again in {retry_after} s")
         self.retry_after = retry_after
+
+
+class Ticket:
+    """A place in the queue, held while a request's upload is read and decoded; given back
+    when the ``with`` block ends without a ``submit``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.used = False
+
+    def __enter__(self) -> Ticket:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.used:
+            self.used = True
+            self._engine._give_back()
 
 
 class Job:
@@ -127,6 +146,7 @@ class Engine:
         self._jobs: dict[str, Job] = {}
         self._finished: deque[str] = deque()
         self._current: Job | None = None
+        self._reserved = 0
         self._fraction = Fraction(())
         self._durations: deque[float] = deque(maxlen=5)
         self._closed = False
@@ -152,21 +172,40 @@ class Engine:
             job.stage = stage
             job.fraction = max(job.fraction, self._fraction.of(stage, done, total))
 
-    def submit(self, image: np.ndarray, mask: np.ndarray) -> Job:
+    def reserve(self) -> Ticket:
+        """A place in the queue, or QueueFull when ``capacity`` jobs already wait or hold one."""
+        with self._lock:
+            if self._closed:
+                raise QueueFull(retry_after=60)
+            pending = len(self._waiting) + (self._current is not None) + self._reserved
+            if pending > self._capacity:
+                raise QueueFull(retry_after=self._retry_after())
+            self._reserved += 1
+        return Ticket(self)
+
+    def submit(self, image: np.ndarray, mask: np.ndarray, ticket: Ticket) -> Job:
+        """Queue a job in the place ``ticket`` holds (an empty mask is done at once)."""
+        if ticket.used:
+            msg = "a ticket queues one job only"
+            raise ValueError(msg)
         job = Job(image, mask, self._clock())
-        if not mask.any():  # nothing to fill: done at once, without queueing
+        if not mask.any():  # nothing to fill: done at once; the ticket goes back unused
             job.finish(self._clock(), result=self._encode(image))
             self._remember(job)
             return job
         with self._lock:
             if self._closed:
                 raise QueueFull(retry_after=60)
-            if len(self._waiting) + (self._current is not None) > self._capacity:
-                raise QueueFull(retry_after=self._retry_after())
+            ticket.used = True
+            self._reserved -= 1
             self._waiting.append(job)
             self._jobs[job.id] = job
             self._lock.notify_all()
         return job
+
+    def _give_back(self) -> None:
+        with self._lock:
+            self._reserved -= 1
 
     def find(self, job_id: str) -> Job | None:
         with self._lock:
@@ -183,7 +222,7 @@ class Engine:
 
     def _retry_after(self) -> int:
         typical = sum(self._durations) / len(self._durations) if self._durations else None
-        pending = len(self._waiting) + (self._current is not None)
+        pending = len(self._waiting) + (self._current is not None) + self._reserved
         return max(1, min(3600, math.ceil((typical or FIRST_GUESS_SECONDS) * pending)))
 
     def _remember(self, job: Job) -> None:

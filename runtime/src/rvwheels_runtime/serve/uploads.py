@@ -1,7 +1,9 @@
 """Uploaded bytes to arrays and results back to PNG, with HTTP statuses for every failure.
 
-Uploads are decoded by the runtime's own readers (Pillow when installed, else the NumPy PNG
-and BMP codecs) from a file in a per-request temporary directory that is removed right after.
+Uploads are decoded in memory by the runtime's own readers: Pillow when installed, limited to
+``UPLOAD_FORMATS`` (its other plugins include EPS, which runs Ghostscript, and formats nobody
+uploads from a browser); without Pillow the NumPy PNG and BMP codecs. Sizes are checked from
+the headers before anything is decoded.
 """
 
 from __future__ import annotations
@@ -11,65 +13,101 @@ import binascii
 import io
 import re
 import struct
-import tempfile
 import warnings
-from pathlib import Path
+from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 
 from rvwheels_runtime.image import (
     PNG_SIGNATURE,
     ImageError,
+    ImageTooLarge,
+    as_mask,
+    as_rgb,
+    decode_image,
     encode_png,
     pillow,
-    read_image,
-    read_mask,
 )
+from rvwheels_runtime.serve.errors import ApiError
 
+UPLOAD_FORMATS = ("PNG", "JPEG", "BMP", "WEBP")
 _DATA_URL = re.compile(r"data:(?P<type>[^;,]*)(?:;[^,]*)?,(?P<data>.*)", re.DOTALL)
 # Pillow's fastest zlib level: results go to a browser on the same machine, size hardly matters.
 PNG_COMPRESS_LEVEL = 1
 
 
-class ApiError(Exception):
-    """An error answered as ``{"error": message}`` with this HTTP status (and headers)."""
-
-    def __init__(self, *, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = dict(headers or {})
+@dataclass(frozen=True, kw_only=True)
+class Limits:
+    max_pixels: int
+    max_masked_pixels: int
 
 
-def decode_upload(
-    data: bytes, what: str, *, workdir: Path, max_pixels: int, as_mask: bool = False
-) -> np.ndarray:
-    """``data`` as uint8 H×W×3 (or H×W for a mask); ``what`` names it in error messages."""
+def decode_pair(
+    image_data: bytes, mask_data: bytes, limits: Limits
+) -> tuple[np.ndarray, np.ndarray]:
+    """The image (uint8 H×W×3) and mask (H×W): sizes from the headers first (413, 400), then
+    the mask is decoded and its filled area checked (413), then the image."""
+    sizes = [_checked_size(image_data, "image", limits), _checked_size(mask_data, "mask", limits)]
+    if None not in sizes and sizes[0] != sizes[1]:
+        _refuse_sizes(sizes[1], sizes[0])
+    mask = as_mask(_decode(mask_data, "mask", limits.max_pixels))
+    _check_masked_area(mask, limits.max_masked_pixels)
+    image = as_rgb(_decode(image_data, "image", limits.max_pixels))
+    if mask.shape != image.shape[:2]:
+        _refuse_sizes(mask.shape[::-1], image.shape[1::-1])
+    return image, mask
+
+
+def _decode(data: bytes, what: str, max_pixels: int) -> np.ndarray:
+    try:
+        return decode_image(data, f"the {what}", max_pixels=max_pixels, formats=UPLOAD_FORMATS)
+    except ImageTooLarge as err:
+        raise ApiError(status=413, message=str(err)) from None
+    except ImageError as err:
+        raise ApiError(status=415, message=str(err)) from None
+
+
+def _checked_size(data: bytes, what: str, limits: Limits) -> tuple[int, int] | None:
+    """(width, height) from the header, refusing an empty upload (400) or too many pixels."""
     if not data:
         raise ApiError(status=400, message=f"the {what} is empty (0 bytes)")
-    _check_pixels(data, what, max_pixels)
-    with tempfile.TemporaryDirectory(dir=workdir) as folder:
-        path = Path(folder) / "upload"
-        path.write_bytes(data)
-        try:
-            if as_mask:
-                return read_mask(path, max_pixels=max_pixels)
-            return read_image(path, max_pixels=max_pixels)
-        except ImageError as err:
-            message = str(err).replace(f"cannot read {path}", f"cannot read the {what}")
-            raise ApiError(status=415, message=message.replace(str(path), f"the {what}")) from None
-
-
-def _check_pixels(data: bytes, what: str, max_pixels: int) -> None:
-    """Refuse an image with too many pixels from its header, before decoding it (413)."""
-    size = header_size(data)
-    if size is not None and size[0] * size[1] > max_pixels:
+    try:
+        size = header_size(data)
+    except ImageTooLarge as err:
+        _refuse_pixels(what, str(err), limits.max_pixels)
+    if size is not None and size[0] * size[1] > limits.max_pixels:
         width, height = size
+        _refuse_pixels(what, f"{width}×{height} = {width * height}", limits.max_pixels)
+    return size
+
+
+def _refuse_pixels(what: str, pixels: str, max_pixels: int) -> NoReturn:
+    message = (
+        f"the {what} is {pixels} pixels, more than this server's limit of {max_pixels}; "
+        "downscale it or restart the server with a larger --max-pixels"
+    )
+    raise ApiError(status=413, message=message)
+
+
+def _check_masked_area(mask: np.ndarray, max_masked_pixels: int) -> None:
+    """The worker's cost follows the filled area: refuse more than the limit (413)."""
+    filled = int(np.count_nonzero(mask))
+    if filled > max_masked_pixels:
         message = (
-            f"the {what} is {width}×{height} = {width * height} pixels, more than this server's "
-            f"limit of {max_pixels}; downscale it or restart the server with a larger --max-pixels"
+            f"the mask covers {filled} pixels, more than this server's limit of "
+            f"{max_masked_pixels} per request; erase in smaller parts or restart the server "
+            "with a larger --max-masked-pixels"
         )
         raise ApiError(status=413, message=message)
+
+
+def _refuse_sizes(mask_size: tuple[int, ...], image_size: tuple[int, ...]) -> NoReturn:
+    message = (
+        f"the mask is {mask_size[0]}×{mask_size[1]} but the image is "
+        f"{image_size[0]}×{image_size[1]}; they must be the same size"
+    )
+    raise ApiError(status=400, message=message)
 
 
 def header_size(data: bytes) -> tuple[int, int] | None:
@@ -85,19 +123,14 @@ def header_size(data: bytes) -> tuple[int, int] | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's bomb warning: the limit is checked here
-            with image_module.open(io.BytesIO(data)) as opened:
+            with image_module.open(io.BytesIO(data), formats=UPLOAD_FORMATS) as opened:
                 return opened.size
+    except image_module.DecompressionBombError:
+        # Pillow refuses to say how large: more than twice its MAX_IMAGE_PIXELS.
+        msg = f"more than {2 * (image_module.MAX_IMAGE_PIXELS or 0)}"
+        raise ImageTooLarge(msg) from None
     except Exception:  # noqa: BLE001 - not an image, or damaged: the decoder says which
         return None
-
-
-def check_same_size(image: np.ndarray, mask: np.ndarray) -> None:
-    if mask.shape != image.shape[:2]:
-        message = (
-            f"the mask is {mask.shape[1]}×{mask.shape[0]} but the image is "
-            f"{image.shape[1]}×{image.shape[0]}; they must be the same size"
-        )
-        raise ApiError(status=400, message=message)
 
 
 def png_bytes(image: np.ndarray) -> bytes:
@@ -115,7 +148,7 @@ def data_url_bytes(value: object, what: str) -> bytes:
         raise ApiError(status=400, message=f'"{what}" must be a data URL string')
     match = _DATA_URL.fullmatch(value.strip())
     if match and match["type"] and not match["type"].startswith("image/"):
-        message = f'"{what}" is a {match["type"]} data URL; send an image (PNG, JPEG or BMP)'
+        message = f'"{what}" is a {match["type"]} data URL; send an image (PNG, JPEG, BMP or WebP)'
         raise ApiError(status=415, message=message)
     encoded = match["data"] if match else value
     try:

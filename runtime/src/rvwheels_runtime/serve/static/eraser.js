@@ -6,7 +6,9 @@
 
 const MASK_COLOUR = "#ff2050";
 const POLL_MS = 400;
-const ACCEPTED = /\.(png|jpe?g|bmp)$/i;
+const ACCEPTED = /\.(png|jpe?g|bmp|webp)$/i;
+// The server refuses uploads from a browser unless they carry the token it put in this page.
+const TOKEN = document.querySelector("meta[name=eraser-token]").content;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -69,7 +71,7 @@ document.addEventListener("drop", (event) => {
 });
 
 async function loadPhoto(blob, { keepMessage = false } = {}) {
-  if (blob.name && !ACCEPTED.test(blob.name) && !/^image\/(png|jpeg|bmp)$/.test(blob.type)) {
+  if (blob.name && !ACCEPTED.test(blob.name) && !/^image\/(png|jpeg|bmp|webp)$/.test(blob.type)) {
     return say(`${blob.name} is not a JPG, PNG or BMP photo`, true);
   }
   if (blob.size > state.maxUploadBytes) {
@@ -365,7 +367,9 @@ async function erase() {
     const form = new FormData();
     form.append("image", state.photo, state.photo.name || "photo.png");
     form.append("mask", await maskBlob(), "mask.png");
-    const response = await fetch("/api/jobs", { method: "POST", body: form });
+    const response = await fetch("/api/jobs", {
+      method: "POST", body: form, headers: { "X-Eraser-Token": TOKEN },
+    });
     if (!response.ok) throw new Error(await errorText(response));
     const job = await response.json();
     const finished = await follow(job);
