@@ -109,7 +109,7 @@ def test_bit_flipped_archives_load_the_same_weights_or_none(
     else:
         save_npz(weights, path)
     outcomes = set()
-    for damaged in _flips(path.read_bytes(), 300, seed=2):
+    for damaged in _flips(path.read_bytes(), 200, seed=2):
         path.write_bytes(damaged)
         try:
             _assert_same(load_weights(path), weights)

@@ -86,7 +86,6 @@ def test_a_poisoning_file_leaves_the_next_load_alone(tmp_path: Path) -> None:
     [
         (pickle_of(name("_codecs", "encode") + b"(X\x01\x00\x00\x00xX\x04\x00\x00\x00nopetR"),
          "text codec 'nope'"),
-        (pickle_of(b"N" * 1_000_001), "more than 1000000 steps"),
         (b"\x80\x02}()" + b"\x85" * 300 + b"K\x01u.", "more than 256 elements"),
     ],
 )  # fmt: skip

@@ -64,19 +64,17 @@ class _Bounded:
         self._left = MAX_PICKLE_BYTES
 
     def read(self, size: int = -1) -> bytes:
-        return self._take(self._stream.read(self._allowed(size)))
+        limit = self._left + 1 if size < 0 else min(size, self._left + 1)
+        return self._count(self._stream.read(limit))
 
     def readline(self) -> bytes:
-        return self._take(self._stream.readline(self._allowed(-1)))
+        return self._count(self._stream.readline(self._left + 1))
 
-    def _allowed(self, size: int) -> int:
-        if self._left <= 0:
+    def _count(self, data: bytes) -> bytes:
+        self._left -= len(data)
+        if self._left < 0:
             msg = f"pickle longer than {MAX_PICKLE_BYTES} bytes"
             raise BadPickle(msg)
-        return self._left + 1 if size < 0 else min(size, self._left + 1)
-
-    def _take(self, data: bytes) -> bytes:
-        self._left -= len(data)
         return data
 
 
@@ -94,7 +92,9 @@ class Machine:
 
     def run(self, opcodes: Iterator[tuple[str, Any]]) -> Any:
         for name, argument in opcodes:
-            self.spend(1)
+            self.steps += 1  # spend(1), inlined: this loop runs once per opcode
+            if self.steps > MAX_PICKLE_STEPS:
+                self.spend(0)
             if name == "STOP":
                 return self.pop()
             operation = OPERATIONS.get(name)
@@ -170,7 +170,7 @@ class Machine:
         """The arguments of a set or dict constructor, with each key checked (and copied)."""
         if kind is collections.defaultdict:
             factory, *rest = args or (None,)
-            if factory is not None and not _allowed(factory):
+            if not (factory is None or _allowed(factory) or _is_placeholder_class(factory)):
                 msg = f"defaultdict whose factory is {describe(factory)}"
                 raise BadPickle(msg)
             return (factory, *self._checked_members(dict, tuple(rest)))

@@ -24,8 +24,8 @@ from rvwheels_runtime.weights.limits import (
 )
 
 # What reading a damaged archive can raise (zlib for deflate streams, NotImplementedError for
-# features zipfile lacks, RuntimeError for encryption), turned into WeightsError.
-ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
+# features a local header asks for), turned into WeightsError. Encryption is refused before.
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError)
 _END = struct.Struct("<4s4H2LH")  # end of central directory: ..., size [5], offset, comment
 _END_SIGNATURE = b"PK\x05\x06"
 _LOCATOR = struct.Struct("<4sLQL")  # zip64 end locator: signature, disk, offset, disks
