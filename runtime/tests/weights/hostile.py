@@ -149,12 +149,15 @@ def build(target: bytes, state: bytes) -> bytes:
 def key_cases() -> list[Case]:
     """Segfault: a deep tuple hashed (as a key or member) recurses in C; shared tuples hash in
     exponential time."""
-    deep, shared = deep_tuple(), shared_tuple()
+    # The two findings (a dict key, a frozenset member) with the 200k-deep tuple that crashed;
+    # every other place that hashes with a tuple just past the limit, which an unguarded
+    # reader would accept (each file carries a complete generator).
+    deep, shared = deep_tuple(1000), shared_tuple()
     payloads = {
-        "setitem": EMPTY_DICT + deep + b"K\x01s",
+        "setitem": EMPTY_DICT + deep_tuple() + b"K\x01s",
         "setitems": EMPTY_DICT + MARK + deep + b"K\x01u",
         "dict-opcode": MARK + deep + b"K\x01d",
-        "frozenset-opcode": MARK + deep + b"\x91",
+        "frozenset-opcode": MARK + deep_tuple() + b"\x91",
         "additems": b"\x8f" + MARK + deep + b"\x90",
         "frozenset-call": call(name("builtins", "frozenset"), list_of(deep)),
         "set-call": call(name("builtins", "set"), list_of(deep)),
@@ -168,8 +171,8 @@ def key_cases() -> list[Case]:
         "list-key": EMPTY_DICT + b"]K\x01s",
     }
     expect = "dict key or set member"
-    # The key checks do not depend on the format: the two headline findings in both formats,
-    # the rest in the zip format (each 200k-deep tuple costs half a second to read).
+    # The key checks do not depend on the format: the two findings in both formats, the rest
+    # in the zip format.
     return [
         case
         for key, payload in payloads.items()
@@ -200,7 +203,7 @@ def depth_cases() -> list[Case]:
         *both("deep-shape", deep_shape, "tensor shape is a list"),
         *both("shared-persistent-id", shared_list + b"Q", "persistent id of kind"),
         *both("str-of-shared-list", call(name("builtins", "str"), shared_list), r"str\(\) of"),
-        *zip_only("deep-dict-tree", deep_dict(), "nested too deeply", walked=True),
+        *both("deep-dict-tree", deep_dict(5000), "nested too deeply", walked=True),
         *both("deep-module-tree", _module_chain(5000), "nested too deeply", walked=True),
         *both("dict-cycle", cycle, "cycle", walked=True),
         *both("module-cycle", _module_cycle(), "cycle", walked=True),
@@ -281,6 +284,11 @@ def raw(label: str, pickled: bytes, expect: str) -> list[Case]:
     return [Case(f"{label}-{kind}", writer(kind == "legacy"), expect) for kind in ("zip", "legacy")]
 
 
+def colliding_ints(count: int) -> list[bytes]:
+    """Distinct ints with one hash (hashes are taken mod 2**61 - 1, with no salt)."""
+    return [integer(k * ((1 << 61) - 1)) for k in range(1, count + 1)]
+
+
 def resource_cases() -> list[Case]:
     """Pickles that would take unbounded time or memory, and malformed ones that raised."""
     nones = MARK + b"N" * 100_000 + b"l" + put(0)
@@ -293,6 +301,18 @@ def resource_cases() -> list[Case]:
             "memo-spray", b"N" + b"".join(put(i * 4099) for i in range(400_000)), "generator"
         ),
         *both("copy-amplification", copies, steps),
+        *zip_only(
+            "hash-flood-dict",
+            EMPTY_DICT + MARK + b"N".join(colliding_ints(20_000)) + b"Nu",
+            "more than 4096 dict keys",
+            generator=True,
+        ),
+        *zip_only(
+            "hash-flood-set",
+            b"\x8f" + MARK + b"".join(colliding_ints(20_000)) + b"\x90",
+            "more than 4096 dict keys",
+            generator=True,
+        ),
         *both("bytes-of-a-size", call(name("builtins", "bytes"), integer(10**12)), "<size>"),
         *both("bytearray8-claim", b"\x96" + (1 << 40).to_bytes(8, "little"), "corrupt pickle"),
         *both("bytearray8", b"\x96" + (4).to_bytes(8, "little") + b"abcd", "BYTEARRAY8"),

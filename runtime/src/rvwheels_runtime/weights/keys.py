@@ -46,6 +46,19 @@ def key_cost(value: Any) -> int:
     return cost
 
 
+_SMALL_INT = 1 << 61  # below it distinct ints hash distinctly (hashes are taken mod 2**61 - 1)
+
+
+def hash_is_chosen(value: Any) -> bool:
+    """Whether the file can make many such keys collide: strings and bytes are hashed with a
+    per-process salt, small ints and objects hashed by identity cannot collide in numbers."""
+    if value is None or isinstance(value, str | bytes):
+        return False
+    if isinstance(value, int):
+        return not -_SMALL_INT < value < _SMALL_INT - 1
+    return type(value).__hash__ is not object.__hash__
+
+
 def _hashes_flat(item: Any) -> bool:
     return (
         item is None

@@ -24,8 +24,12 @@ from rvwheels_runtime.weights.allowed import (
     PlaceholderClasses,
 )
 from rvwheels_runtime.weights.errors import BadPickle, WeightsError, describe, reason
-from rvwheels_runtime.weights.keys import key_cost
-from rvwheels_runtime.weights.limits import MAX_PICKLE_BYTES, MAX_PICKLE_STEPS
+from rvwheels_runtime.weights.keys import hash_is_chosen, key_cost
+from rvwheels_runtime.weights.limits import (
+    MAX_CHOSEN_HASH_KEYS,
+    MAX_PICKLE_BYTES,
+    MAX_PICKLE_STEPS,
+)
 from rvwheels_runtime.weights.opcodes import OPERATIONS
 from rvwheels_runtime.weights.refs import StorageRef
 
@@ -89,6 +93,7 @@ class Machine:
         self.marks: list[int] = []
         self.memo: dict[int, Any] = {}
         self.steps = 0
+        self.chosen_hash_keys = 0
 
     def run(self, opcodes: Iterator[tuple[str, Any]]) -> Any:
         for name, argument in opcodes:
@@ -139,7 +144,14 @@ class Machine:
 
     # -- what opcodes do with objects --------------------------------------------------------
     def check_key(self, key: Any) -> Any:
+        """``key`` once it is known to be cheap to hash, and not one of too many whose hash the
+        file chose (those can all collide)."""
         self.spend(key_cost(key))
+        if hash_is_chosen(key):
+            self.chosen_hash_keys += 1
+            if self.chosen_hash_keys > MAX_CHOSEN_HASH_KEYS:
+                msg = f"more than {MAX_CHOSEN_HASH_KEYS} dict keys or set members that are numbers"
+                raise BadPickle(msg + " or tuples (a file can make them collide)")
         return key
 
     def call(self, func: Any, args: Any) -> Any:
