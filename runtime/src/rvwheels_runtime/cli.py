@@ -89,14 +89,7 @@ def inpaint_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o", "--output", type=Path, required=True, help="where to write the result"
     )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--model", type=Path, help="LaMa best.ckpt, TorchScript big-lama.pt, .npz or .onnx"
-    )
-    source.add_argument(
-        "--tiny", action="store_true", help="use the small bundled test model (not LaMa quality)"
-    )
-    parser.add_argument("--backend", choices=BACKENDS, default="numpy")
+    _add_model_options(parser)
     parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
@@ -137,9 +130,20 @@ def inpaint_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})",
     )
-    _add_sha256_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     return parser
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--model", type=Path, help="LaMa best.ckpt, TorchScript big-lama.pt, .npz or .onnx"
+    )
+    source.add_argument(
+        "--tiny", action="store_true", help="use the small bundled test model (not LaMa quality)"
+    )
+    _add_sha256_option(parser)
+    parser.add_argument("--backend", choices=BACKENDS, default="numpy")
 
 
 def convert_parser() -> argparse.ArgumentParser:

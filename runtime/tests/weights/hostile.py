@@ -297,20 +297,19 @@ def resource_cases() -> list[Case]:
     return [
         *zip_only("steps-nones", b"N" * 1_100_000, steps),
         *zip_only("steps-marks", MARK * 1_100_000, steps),
-        *zip_only(
-            "memo-spray", b"N" + b"".join(put(i * 4099) for i in range(400_000)), "generator"
-        ),
+        *zip_only("memo-spray", b"N" + b"".join(put(i) for i in range(300_000)), "generator"),
+        *both("memo-huge-index", b"N" + put(2**32 - 1), "written out of order"),
         *both("copy-amplification", copies, steps),
         *zip_only(
             "hash-flood-dict",
             EMPTY_DICT + MARK + b"N".join(colliding_ints(20_000)) + b"Nu",
-            "more than 4096 dict keys",
+            "more than 10000 dict keys",
             generator=True,
         ),
         *zip_only(
             "hash-flood-set",
             b"\x8f" + MARK + b"".join(colliding_ints(20_000)) + b"\x90",
-            "more than 4096 dict keys",
+            "more than 10000 dict keys",
             generator=True,
         ),
         *both("bytes-of-a-size", call(name("builtins", "bytes"), integer(10**12)), "<size>"),

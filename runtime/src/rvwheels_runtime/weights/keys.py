@@ -46,16 +46,12 @@ def key_cost(value: Any) -> int:
     return cost
 
 
-_SMALL_INT = 1 << 61  # below it distinct ints hash distinctly (hashes are taken mod 2**61 - 1)
-
-
 def hash_is_chosen(value: Any) -> bool:
-    """Whether the file can make many such keys collide: strings and bytes are hashed with a
-    per-process salt, small ints and objects hashed by identity cannot collide in numbers."""
-    if value is None or isinstance(value, str | bytes):
+    """Whether the file chooses the key's hash: then many keys can share one hash, or one
+    probe path in a dict's table. Strings and bytes are hashed with a per-process salt;
+    objects hashed by identity (placeholders, classes) are made by the reader."""
+    if value is None or isinstance(value, str | bytes | bool):
         return False
-    if isinstance(value, int):
-        return not -_SMALL_INT < value < _SMALL_INT - 1
     return type(value).__hash__ is not object.__hash__
 
 

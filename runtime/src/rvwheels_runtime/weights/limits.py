@@ -35,10 +35,11 @@ MAX_PICKLE_STEPS = 1_000_000
 MAX_PLACEHOLDER_CLASSES = 16_384
 # A dict key or set member is hashed by recursing in C: tuples in keys stay small and shallow.
 MAX_KEY_ELEMENTS = 256
-# Keys whose hash the file can choose (ints from 2**61, floats, complex, tuples, frozensets; not
-# strings, whose hashes are salted per process): colliding ones make a dict quadratic, 100 000
-# of them minutes of CPU. Weights files key by strings, classes and small ints.
-MAX_CHOSEN_HASH_KEYS = 4096
+# Keys whose hash the file chooses (numbers, tuples, frozensets; not strings, whose hashes are
+# salted per process): colliding ones make a dict quadratic, 100 000 of them minutes of CPU.
+# Weights files key by strings and classes, and optimizer state by parameter number: about 550
+# ints in big-lama's best.ckpt (533 generator parameters, the discriminator's).
+MAX_CHOSEN_HASH_KEYS = 10_000
 
 # --- tensors ----------------------------------------------------------------------------------
 # Module trees (TorchScript, pickled nn.Modules) nest a few levels; state dicts one.

@@ -148,21 +148,26 @@ def _dup(machine: Machine, _argument: Any) -> None:
 
 
 def _get(machine: Machine, argument: int) -> None:
-    if argument not in machine.memo:
-        msg = f"memo entry {argument} read before it was written"
+    if not 0 <= argument < len(machine.memo):
+        msg = f"memo entry {describe(argument)} read before it was written"
         raise BadPickle(msg)
     machine.push(machine.memo[argument])
 
 
 def _put(machine: Machine, argument: int) -> None:
-    if argument < 0:
-        msg = f"memo entry {argument}"
+    # Picklers number memo entries 0, 1, 2, ...; a list keeps them, so a file cannot make the
+    # memo allocate for a huge index, nor pick indices whose hashes collide in a dict.
+    if argument == len(machine.memo):
+        machine.memo.append(machine.top())
+    elif 0 <= argument < len(machine.memo):
+        machine.memo[argument] = machine.top()
+    else:
+        msg = f"memo entry {describe(argument)} written out of order"
         raise BadPickle(msg)
-    machine.memo[argument] = machine.top()
 
 
 def _memoize(machine: Machine, _argument: Any) -> None:
-    machine.memo[len(machine.memo)] = machine.top()
+    machine.memo.append(machine.top())
 
 
 def _global(machine: Machine, argument: str) -> None:

@@ -91,7 +91,7 @@ class Machine:
         self.placeholders = PlaceholderClasses(source)
         self.stack: list[Any] = []
         self.marks: list[int] = []
-        self.memo: dict[int, Any] = {}
+        self.memo: list[Any] = []
         self.steps = 0
         self.chosen_hash_keys = 0
 
@@ -151,7 +151,7 @@ class Machine:
             self.chosen_hash_keys += 1
             if self.chosen_hash_keys > MAX_CHOSEN_HASH_KEYS:
                 msg = f"more than {MAX_CHOSEN_HASH_KEYS} dict keys or set members that are numbers"
-                raise BadPickle(msg + " or tuples (a file can make them collide)")
+                raise BadPickle(msg + " or tuples (a file can choose them to collide)")
         return key
 
     def call(self, func: Any, args: Any) -> Any:
