@@ -300,6 +300,7 @@ def resource_cases() -> list[Case]:
         *zip_only("memo-spray", b"N" + b"".join(put(i) for i in range(300_000)), "generator"),
         *both("memo-huge-index", b"N" + put(2**32 - 1), "written out of order"),
         *both("copy-amplification", copies, steps),
+        *both("nested-rebuild-from-type", _nested_rebuild(5000), "of itself"),
         *zip_only(
             "hash-flood-dict",
             EMPTY_DICT + MARK + b"N".join(colliding_ints(20_000)) + b"Nu",
@@ -347,6 +348,15 @@ def resource_cases() -> list[Case]:
         *raw("no-stop", b"\x80\x02N", "corrupt pickle"),
         *raw("obj-without-class", b"\x80\x02(o.", "OBJ without a class"),
     ]
+
+
+def _nested_rebuild(depth: int) -> bytes:
+    """``_rebuild_from_type_v2(_rebuild_from_type_v2, None, (...), None)``, ``depth`` deep."""
+    rebuild = name("torch._tensor", "_rebuild_from_type_v2")
+    args = tuple_of(name("builtins", "int"), b"N", b")", b"N")
+    for _ in range(depth):
+        args = tuple_of(rebuild, b"N", args, b"N")
+    return rebuild + args + b"R"
 
 
 def _kwargs() -> bytes:

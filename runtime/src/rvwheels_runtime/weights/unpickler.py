@@ -162,6 +162,9 @@ class Machine:
         self.spend(len(args))
         if func is REBUILD_FROM_TYPE:
             inner, _new_type, inner_args, _state = _fields(args, 4, "_rebuild_from_type_v2")
+            if inner is REBUILD_FROM_TYPE:  # torch never nests it; a file could, a level a call
+                msg = "_rebuild_from_type_v2 of itself"
+                raise BadPickle(msg)
             return self.call(inner, inner_args)
         if _is_placeholder_class(func):
             return func(*args)
