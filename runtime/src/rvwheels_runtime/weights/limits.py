@@ -46,7 +46,7 @@ MAX_CHOSEN_HASH_KEYS = 10_000
 MAX_TREE_DEPTH = 100
 # Dotted tensor names found while walking (a shared sub-tree counts once per path to it).
 MAX_TENSOR_PATHS = 200_000
-# The longest dotted tensor name: big-lama's is 52 characters.
+# The longest dotted tensor name: big-lama's is 57 characters with "generator.".
 MAX_NAME_CHARS = 1000
 # A tensor header's sizes, strides and offsets, in elements, and its number of dimensions.
 MAX_ELEMENTS = 1 << 40
