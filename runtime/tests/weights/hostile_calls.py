@@ -4,7 +4,7 @@ poisoning). See :mod:`hostile` for the building blocks."""
 
 from __future__ import annotations
 
-from weights.hostile import MARKER, Case, both, build, payload_file, storage_ref
+from weights.hostile import MARKER, Case, both, build, deep_tuple, payload_file, storage_ref
 from weights.torchfiles import MARK, call, dict_of, name, tensor, text, tuple_of
 
 _CODECS = ("zlib_codec", "no-such-codec", "punycode", "rot13", "base64", "utf-16")
@@ -23,9 +23,11 @@ def codec_cases() -> list[Case]:
             write = payload_file(payload, legacy=False, generator=True, walked=False)
             cases.append(Case(f"codec-{label}-{codec}-zip", write, "text codec"))
     errors = call(name("builtins", "str"), b"C\x01x", text("utf-8"), text("no-such-handler"))
+    deep_errors = call(name("_codecs", "encode"), text("x"), text("utf-8"), deep_tuple())
     return [
         *cases,
         *both("codec-error-handler", errors, "text codec", generator=True),
+        *both("codec-deep-error-handler", deep_errors, "text codec", generator=True),
         *both("codecs-encode-of-list", call(name("_codecs", "encode"), b"]"), "encode of a list"),
     ]
 

@@ -156,7 +156,8 @@ def _codec(encoding: Any, errors: Any = "strict") -> tuple[str, str]:
     name = None
     if isinstance(encoding, str):
         name = _TEXT_CODECS.get(encoding.lower().replace("_", "-"))
-    if name is None or errors not in _ERROR_HANDLERS:
+    # isinstance first: looking a deep tuple up in a set would hash it.
+    if name is None or not isinstance(errors, str) or errors not in _ERROR_HANDLERS:
         msg = f"text codec {describe(encoding)} with errors={describe(errors)} in a pickle"
         raise BadPickle(msg)
     return name, errors
