@@ -278,7 +278,7 @@ def test_damaged_pickles_never_escape_as_other_errors(tmp_path: Path, zipped: bo
         pickle_name = next(name for name in records if name.endswith("/data.pkl"))
     rng = np.random.default_rng(0)
     outcomes = set()
-    for _ in range(100):
+    for _ in range(150):
         if zipped:
             with zipfile.ZipFile(path, "w") as archive:
                 for name, data in records.items():
