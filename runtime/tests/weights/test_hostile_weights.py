@@ -46,6 +46,7 @@ def outcomes(hostile_dir: Path) -> dict[str, dict]:
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(rvwheels_runtime.__file__).parents[1])},
         check=False,
+        timeout=TIMEOUT_SECONDS * 20,  # one child may take TIMEOUT_SECONDS; all take far less
     )
     assert done.returncode == 0, done.stderr[-3000:]
     results = [json.loads(line) for line in done.stdout.splitlines()]
