@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import subprocess
@@ -17,6 +18,7 @@ from rvwheels_runtime.model.config import LamaConfig
 from rvwheels_runtime.model.layout import random_weights
 from rvwheels_runtime.progress import Progress
 from rvwheels_runtime.weights import load_weights, save_npz
+from weights.torchfiles import checkpoint, state_dict, write_legacy
 
 SMALL = LamaConfig(ngf=8, n_downsampling=3, n_blocks=2)
 
@@ -175,6 +177,57 @@ def test_convert_writes_an_equivalent_npz(tmp_path: Path, model: Path, capsys) -
 def test_convert_reports_bad_input(tmp_path: Path, capsys) -> None:
     assert main(["convert", str(tmp_path / "absent.ckpt"), "-o", str(tmp_path / "x.npz")]) == 1
     _one_line_error(capsys, "absent.ckpt", "no such model file")
+
+
+@pytest.fixture(scope="module")
+def legacy_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The small model in torch's legacy format (no checksums), and its sha256."""
+    stored = state_dict(random_weights(SMALL, seed=3), legacy=True)
+    path = tmp_path_factory.mktemp("legacy") / "best.ckpt"
+    write_legacy(path, checkpoint(stored), stored.storages)
+    return path, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_convert_needs_the_sha256_of_a_legacy_checkpoint(
+    tmp_path: Path, model: Path, legacy_model: tuple[Path, str], capsys
+) -> None:
+    path, digest = legacy_model
+    out = tmp_path / "big-lama.npz"
+    assert main(["convert", str(path), "-o", str(out)]) == 1
+    _one_line_error(capsys, "legacy PyTorch format", "--model-sha256")
+    assert not out.exists()
+    assert main(["convert", str(path), "-o", str(out), "--model-sha256", digest.upper()]) == 0
+    original, converted = load_weights(model), load_weights(out)
+    assert all(np.array_equal(original[k], converted[k]) for k in original)
+    assert main(["convert", str(path), "-o", str(out), "--model-sha256", "0" * 64]) == 1
+    _one_line_error(capsys, f"sha256 is {digest}")
+
+
+def test_inpaint_with_a_legacy_checkpoint_and_its_sha256(
+    tmp_path: Path, model: Path, legacy_model: tuple[Path, str], files, capsys
+) -> None:
+    image_path, mask_path, _, _ = files
+    path, digest = legacy_model
+    args = [str(image_path), str(mask_path), "--threads", "1", "-q", "--model"]
+    assert main([*args, str(path), "-o", str(tmp_path / "a.png")]) == 1
+    _one_line_error(capsys, "legacy PyTorch format")
+    assert main([*args, str(path), "-o", str(tmp_path / "a.png"), "--model-sha256", digest]) == 0
+    assert main([*args, str(model), "-o", str(tmp_path / "b.png")]) == 0
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), read_image(tmp_path / "b.png"))
+    # Other formats are checked too when a digest is given.
+    assert main([*args, str(model), "-o", str(tmp_path / "c.png"), "--model-sha256", digest]) == 1
+    _one_line_error(capsys, "small.npz", "but --model-sha256 says")
+
+
+def test_model_sha256_must_be_a_digest_for_a_model_file(tmp_path: Path, files, capsys) -> None:
+    image_path, mask_path, _, _ = files
+    args = [str(image_path), str(mask_path), "-o", str(tmp_path / "o.png")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--tiny", "--model-sha256", "xyz"])
+    assert exit_info.value.code == 2
+    assert "'xyz' is not a sha256" in capsys.readouterr().err
+    assert main([*args, "--tiny", "--model-sha256", "a" * 64]) == 2
+    _one_line_error(capsys, "--model-sha256 checks a --model file")
 
 
 def test_progress_rewrites_one_line_on_a_terminal() -> None:

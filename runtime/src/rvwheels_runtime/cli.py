@@ -2,8 +2,8 @@
 
     inpaint IMAGE MASK -o OUT --model big-lama.npz [--backend numpy|torch|onnx]
             [--strategy original|resize|crop] [--resize-limit N] [--crop-margin N]
-            [--crop-trigger N] [--threads N] [--max-pixels N] [--quiet]
-    inpaint convert MODEL -o OUT.npz
+            [--crop-trigger N] [--threads N] [--max-pixels N] [--model-sha256 HEX] [--quiet]
+    inpaint convert MODEL -o OUT.npz [--model-sha256 HEX]
     inpaint serve [--port N] [--model PATH] ...    (the photo eraser: rvwheels_runtime.serve)
 
 Errors are one line on stderr and exit status 1 (2 for bad arguments); no tracebacks.
@@ -30,7 +30,8 @@ from rvwheels_runtime.strategies import (
     STRATEGIES,
     make_strategy,
 )
-from rvwheels_runtime.weights import WeightsError, load_weights, save_npz
+from rvwheels_runtime.weights import WeightsError, check_sha256, load_weights, save_npz
+from rvwheels_runtime.weights.checksum import is_legacy_torch_file, normalize_sha256
 
 PROG = "inpaint"
 DEFAULT_MAX_PIXELS = 4096 * 4096
@@ -58,6 +59,23 @@ def _non_negative(text: str) -> int:
     return 0 if text.strip() == "0" else _positive(text)
 
 
+def _sha256(text: str) -> str:
+    try:
+        return normalize_sha256(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_sha256_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model-sha256",
+        type=_sha256,
+        metavar="HEX",
+        help="the model file's sha256: checked before it is read; needed for legacy-format "
+        "(torch < 1.6) checkpoints unless MODEL.sha256 holds it",
+    )
+
+
 def inpaint_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -71,14 +89,7 @@ def inpaint_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o", "--output", type=Path, required=True, help="where to write the result"
     )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--model", type=Path, help="LaMa best.ckpt, TorchScript big-lama.pt, .npz or .onnx"
-    )
-    source.add_argument(
-        "--tiny", action="store_true", help="use the small bundled test model (not LaMa quality)"
-    )
-    parser.add_argument("--backend", choices=BACKENDS, default="numpy")
+    _add_model_options(parser)
     parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
@@ -123,6 +134,18 @@ def inpaint_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--model", type=Path, help="LaMa best.ckpt, TorchScript big-lama.pt, .npz or .onnx"
+    )
+    source.add_argument(
+        "--tiny", action="store_true", help="use the small bundled test model (not LaMa quality)"
+    )
+    _add_sha256_option(parser)
+    parser.add_argument("--backend", choices=BACKENDS, default="numpy")
+
+
 def convert_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"{PROG} convert",
@@ -131,6 +154,7 @@ def convert_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("model", type=Path, help="LaMa best.ckpt, TorchScript big-lama.pt or .npz")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the .npz to write")
+    _add_sha256_option(parser)
     return parser
 
 
@@ -164,7 +188,7 @@ def _fail(message: str, status: int = 1) -> int:
 
 def _convert(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    weights = load_weights(args.model)
+    weights = load_weights(args.model, sha256=args.model_sha256)
     save_npz(weights, args.output)
     parameters = sum(
         int(np.size(v)) for k, v in weights.items() if not k.endswith(BATCH_NORM_STATISTICS)
@@ -200,6 +224,7 @@ def _inpaint(args: argparse.Namespace) -> int:
         write_image(args.output, image)
         return 0
     loaded = time.monotonic()
+    model = _checked(model, args.model_sha256, args.backend)
     backend = get_backend(args.backend, model, args.threads, progress=progress)
     progress.message(f"loaded model ({args.backend} backend) in {time.monotonic() - loaded:.1f}s")
     result = strategy.run(
@@ -214,6 +239,9 @@ def _inpaint(args: argparse.Namespace) -> int:
 
 
 def _model_source(args: argparse.Namespace) -> ModelSource:
+    if args.tiny and args.model_sha256 is not None:
+        msg = "--model-sha256 checks a --model file; the bundled --tiny model needs none"
+        raise UsageError(msg)
     if args.tiny:
         from rvwheels_runtime.tiny import tiny_weights
 
@@ -225,6 +253,18 @@ def _model_source(args: argparse.Namespace) -> ModelSource:
         )
         raise UsageError(msg)
     return args.model
+
+
+def _checked(model: ModelSource, sha256: str | None, backend: str) -> ModelSource:
+    """With --model-sha256, the model file is checked before any backend reads it. A legacy
+    checkpoint is read here, with the digest, and handed over as weights (no backend would
+    get past the checksum rule otherwise); other files keep their path."""
+    if sha256 is None or not isinstance(model, Path):
+        return model
+    if backend != "onnx" and is_legacy_torch_file(model):
+        return load_weights(model, sha256=sha256)
+    check_sha256(model, sha256)
+    return model
 
 
 if __name__ == "__main__":

@@ -112,6 +112,30 @@ def test_wrong_block_count_is_reported() -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "shape"),
+    [
+        ("model.1.ffc.convl2l.weight", ()),
+        ("model.1.ffc.convl2l.weight", (8,)),
+        ("model.1.ffc.convl2l.weight", (0, 4, 7, 7)),
+        ("model.4.ffc.convl2g.weight", ()),
+        (f"model.{TINY.final_index}.weight", (3, 8)),
+    ],
+)
+def test_shapes_that_are_no_convolution_are_value_errors(key: str, shape: tuple) -> None:
+    # They used to raise IndexError or ZeroDivisionError from the inference.
+    weights = _shaped_zeros(TINY) | {key: np.zeros(shape, np.float32)}
+    with pytest.raises(ValueError, match=rf"'{key}' has shape .* expected a 4-D convolution"):
+        config_from_weights(weights)
+
+
+def test_absurd_depth_is_a_value_error() -> None:
+    weights = _shaped_zeros(TINY)
+    weights |= {f"model.{i}.ffc.convl2l.weight": np.zeros((1, 1, 1, 1)) for i in range(2, 40)}
+    with pytest.raises(ValueError, match="downsampling layers, more than 16"):
+        config_from_weights(weights)
+
+
+@pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
         ({"ngf": 0}, "ngf must be >= 1"),

@@ -10,8 +10,9 @@ import pytest
 from rvwheels_runtime.model.config import LamaConfig
 from rvwheels_runtime.model.layout import random_weights
 from rvwheels_runtime.weights import FORMAT_KEY, WeightsError, load_weights, save_npz
+from rvwheels_runtime.weights.checksum import file_sha256
+from rvwheels_runtime.weights.refs import StorageRef, TensorRef
 from rvwheels_runtime.weights.torchfile import TorchFile
-from rvwheels_runtime.weights.unpickler import StorageRef, TensorRef
 
 SMALL = LamaConfig(ngf=8, n_downsampling=2, n_blocks=2)
 
@@ -121,9 +122,10 @@ def test_hostile_pickle_is_refused_without_running(tmp_path: Path, pickled: byte
         load_weights(path)
     assert not marker.exists()
     # The same pickle as a legacy (non-zip) checkpoint.
-    (tmp_path / "evil_legacy.ckpt").write_bytes(b"\x80\x02" + pickled.replace(b"{marker}", b"x"))
+    legacy = tmp_path / "evil_legacy.ckpt"
+    legacy.write_bytes(b"\x80\x02" + pickled.replace(b"{marker}", b"x"))
     with pytest.raises(WeightsError, match="refusing to load|not a PyTorch checkpoint"):
-        load_weights(tmp_path / "evil_legacy.ckpt")
+        load_weights(legacy, sha256=file_sha256(legacy))
 
 
 def test_data_only_globals_become_inert_placeholders(tmp_path: Path) -> None:
@@ -136,63 +138,64 @@ def test_data_only_globals_become_inert_placeholders(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_pickle_without_storage_record_is_truncated(tmp_path: Path) -> None:
-    tensor = (
-        b"\x80\x02}X\x1a\x00\x00\x00model.1.ffc.convl2l.weight"
-        b"ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\n"
-        b"X\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x00K\x04\x85K\x01\x85\x89"
-        b"ccollections\nOrderedDict\n)RtRs."
+def _in_memory(data: bytes, byteorder: str = "<") -> tuple[TorchFile, list[str]]:
+    reads: list[str] = []
+
+    def read_storage(key: str) -> bytes:
+        reads.append(key)
+        return data
+
+    torch_file = TorchFile(
+        root=None,
+        is_torchscript=False,
+        storage_bytes=lambda key: len(data),
+        read_storage=read_storage,
+        byteorder=byteorder,
+        source="mem",
     )
-    path = _torch_zip(tmp_path / "cut.ckpt", tensor)
-    with pytest.raises(WeightsError, match="storage record .* is missing"):
-        load_weights(path)
+    return torch_file, reads
 
 
 def test_materialize_honours_offset_and_strides() -> None:
     data = np.arange(24, dtype="<f4")
     storage = StorageRef(key="0", dtype="float32", numel=24)
-    torch_file = TorchFile(
-        root=None,
-        is_torchscript=False,
-        read_storage=lambda ref: data.tobytes(),
-        byteorder="<",
-        source="mem",
-    )
+    torch_file, reads = _in_memory(data.tobytes())
     transposed = TensorRef(storage=storage, offset=2, shape=(3, 4), stride=(1, 3))
-    expected = data[2:14].reshape(4, 3).T
-    result = torch_file.materialize(transposed, "t")
-    np.testing.assert_array_equal(result, expected)
-    assert result.flags.c_contiguous and result.base is None
+    row = TensorRef(storage=storage, offset=20, shape=(4,), stride=(1,))
+    tensors = torch_file.tensors({"t": transposed, "r": row})
+    assert reads == ["0"]  # one read for both views
+    np.testing.assert_array_equal(tensors["t"], data[2:14].reshape(4, 3).T)
+    np.testing.assert_array_equal(tensors["r"], data[20:])
+    assert tensors["t"].flags.c_contiguous and tensors["t"].base is None
     outside = TensorRef(storage=storage, offset=20, shape=(2, 4), stride=(4, 1))
     with pytest.raises(WeightsError, match="outside its storage"):
-        torch_file.materialize(outside, "t")
+        torch_file.tensors({"o": outside})
+
+
+def test_overlapping_views_are_bounded() -> None:
+    # 100 tensors that each view the same whole storage: 100 times its bytes.
+    storage = StorageRef(key="0", dtype="float32", numel=1 << 20)
+    torch_file, reads = _in_memory(bytes(4 << 20))
+    whole = TensorRef(storage=storage, offset=0, shape=(1 << 20,), stride=(1,))
+    assert len(torch_file.tensors({"a": whole, "b": whole})) == 2  # a tied weight is fine
+    with pytest.raises(WeightsError, match="add up to"):
+        torch_file.tensors({f"t{i}": whole for i in range(100)})
+    assert reads == ["0"]  # refused before reading
 
 
 def test_materialize_reads_big_endian_and_bfloat16() -> None:
     values = np.array([1.5, -2.25, 3.0], np.float32)
-    big = TorchFile(
-        root=None,
-        is_torchscript=False,
-        read_storage=lambda ref: values.astype(">f4").tobytes(),
-        byteorder=">",
-        source="mem",
-    )
+    big, _ = _in_memory(values.astype(">f4").tobytes(), ">")
     ref = TensorRef(
         storage=StorageRef(key="0", dtype="float32", numel=3), offset=0, shape=(3,), stride=(1,)
     )
-    np.testing.assert_array_equal(big.materialize(ref, "t"), values)
+    np.testing.assert_array_equal(big.tensors({"t": ref})["t"], values)
     top_halves = (values.view(np.uint32) >> 16).astype("<u2").tobytes()  # exact in bfloat16
-    bf16 = TorchFile(
-        root=None,
-        is_torchscript=False,
-        read_storage=lambda ref: top_halves,
-        byteorder="<",
-        source="mem",
-    )
+    bf16, _ = _in_memory(top_halves)
     ref = TensorRef(
         storage=StorageRef(key="0", dtype="bfloat16", numel=3), offset=0, shape=(3,), stride=(1,)
     )
-    np.testing.assert_array_equal(bf16.materialize(ref, "t"), values)
+    np.testing.assert_array_equal(bf16.tensors({"t": ref})["t"], values)
 
 
 def test_placeholders_survive_pickle_protocols(tmp_path: Path) -> None:

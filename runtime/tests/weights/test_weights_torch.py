@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from lama_reference import load_torch_lama
 from rvwheels_runtime.model.config import LamaConfig
 from rvwheels_runtime.weights import WeightsError, load_weights
+from rvwheels_runtime.weights.checksum import file_sha256
 
 torch = pytest.importorskip("torch")
 try:
@@ -22,6 +24,11 @@ except ImportError:
 SMALL = LamaConfig(ngf=8, n_downsampling=2, n_blocks=2)
 # torch 2.13 deprecates torch.jit, but IOPaint's big-lama.pt is TorchScript all the same.
 jit_deprecated = pytest.mark.filterwarnings("ignore:`torch.jit.*:DeprecationWarning")
+
+
+def _load(path: Path) -> dict[str, np.ndarray]:
+    """load_weights vouching for the file as it is: legacy-format files need a sha256."""
+    return load_weights(path, sha256=file_sha256(path))
 
 
 def _generator(config: LamaConfig = SMALL, seed: int = 0):
@@ -77,7 +84,7 @@ def test_lightning_checkpoint_loads_exactly(tmp_path: Path, zipped: bool) -> Non
     model = _generator()
     path = tmp_path / "best.ckpt"
     torch.save(_lightning_checkpoint(model), path, _use_new_zipfile_serialization=zipped)
-    _assert_same(load_weights(path), _expected(model))
+    _assert_same(_load(path), _expected(model))
 
 
 def test_big_lama_sized_checkpoint(tmp_path: Path) -> None:
@@ -86,7 +93,7 @@ def test_big_lama_sized_checkpoint(tmp_path: Path) -> None:
         {"state_dict": {f"generator.{k}": v for k, v in model.state_dict().items()}},
         tmp_path / "best.ckpt",
     )
-    loaded = load_weights(tmp_path / "best.ckpt")
+    loaded = _load(tmp_path / "best.ckpt")
     _assert_same(loaded, _expected(model))
     parameters = sum(v.size for k, v in loaded.items() if not k.endswith("num_batches_tracked"))
     assert parameters == sum(p.numel() for p in model.parameters()) + sum(
@@ -97,11 +104,11 @@ def test_big_lama_sized_checkpoint(tmp_path: Path) -> None:
 def test_plain_state_dict_and_parameters(tmp_path: Path) -> None:
     model = _generator(seed=1)
     torch.save(model.state_dict(), tmp_path / "sd.pth")
-    _assert_same(load_weights(tmp_path / "sd.pth"), _expected(model))
+    _assert_same(_load(tmp_path / "sd.pth"), _expected(model))
     # nn.Parameter objects (torch._utils._rebuild_parameter) instead of plain tensors.
     tensors = dict(model.named_parameters()) | dict(model.named_buffers())
     torch.save(tensors, tmp_path / "params.pth")
-    _assert_same(load_weights(tmp_path / "params.pth"), _expected(model))
+    _assert_same(_load(tmp_path / "params.pth"), _expected(model))
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
@@ -114,7 +121,7 @@ def test_other_float_types_come_back_as_float32(tmp_path: Path, dtype: str) -> N
     torch.save(
         {"state_dict": {f"generator.{k}": v for k, v in converted.items()}}, tmp_path / "m.ckpt"
     )
-    loaded = load_weights(tmp_path / "m.ckpt")
+    loaded = _load(tmp_path / "m.ckpt")
     expected = {
         k: v.float().numpy() if v.is_floating_point() else v.numpy() for k, v in converted.items()
     }
@@ -131,7 +138,7 @@ def test_strided_views_of_shared_storage(tmp_path: Path) -> None:
     state["model.1.ffc.convl2l.weight"] = torch.randn(7, 7, 4, 8).permute(3, 2, 0, 1)
     assert not state["model.1.ffc.convl2l.weight"].is_contiguous()
     torch.save({"state_dict": {f"generator.{k}": v for k, v in state.items()}}, tmp_path / "v.ckpt")
-    _assert_same(load_weights(tmp_path / "v.ckpt"), {k: v.numpy() for k, v in state.items()})
+    _assert_same(_load(tmp_path / "v.ckpt"), {k: v.numpy() for k, v in state.items()})
 
 
 class _Wrapper(torch.nn.Module):
@@ -146,23 +153,28 @@ class _Wrapper(torch.nn.Module):
         return mask * self.generator(x) + (1 - mask) * image
 
 
-@jit_deprecated
-def test_traced_torchscript_like_iopaint(tmp_path: Path) -> None:
-    model = _generator(seed=4)
-    traced = torch.jit.trace(
-        _Wrapper(model).eval(), (torch.rand(1, 3, 32, 32), torch.ones(1, 1, 32, 32))
-    )
-    traced.save(str(tmp_path / "big-lama.pt"))
-    _assert_same(load_weights(tmp_path / "big-lama.pt"), _expected(model))
+@pytest.fixture(scope="module")
+def traced():
+    """The generator, and IOPaint's wrapper around it traced (tracing takes seconds: once)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "`torch.jit.*", DeprecationWarning)
+        model = _generator(seed=4)
+        example = (torch.rand(1, 3, 32, 32), torch.ones(1, 1, 32, 32))
+        return model, torch.jit.trace(_Wrapper(model).eval(), example)
 
 
 @jit_deprecated
-def test_frozen_torchscript_points_to_the_torch_backend(tmp_path: Path) -> None:
-    example = (torch.rand(1, 3, 32, 32), torch.ones(1, 1, 32, 32))
-    traced = torch.jit.trace(_Wrapper(_generator(seed=4)).eval(), example)
-    torch.jit.freeze(traced).save(str(tmp_path / "frozen.pt"))
+def test_traced_torchscript_like_iopaint(tmp_path: Path, traced) -> None:
+    model, module = traced
+    module.save(str(tmp_path / "big-lama.pt"))
+    _assert_same(_load(tmp_path / "big-lama.pt"), _expected(model))
+
+
+@jit_deprecated
+def test_frozen_torchscript_points_to_the_torch_backend(tmp_path: Path, traced) -> None:
+    torch.jit.freeze(traced[1]).save(str(tmp_path / "frozen.pt"))
     with pytest.raises(WeightsError, match="frozen TorchScript .* --backend torch"):
-        load_weights(tmp_path / "frozen.pt")
+        _load(tmp_path / "frozen.pt")
 
 
 class _Holder(torch.nn.Module):
@@ -190,7 +202,7 @@ def test_scripted_torchscript(tmp_path: Path) -> None:
     wrapper = _Holder()
     wrapper.add_module("generator", _scriptable_tree(model.state_dict()))
     torch.jit.script(wrapper).save(str(tmp_path / "scripted.pt"))
-    _assert_same(load_weights(tmp_path / "scripted.pt"), _expected(model))
+    _assert_same(_load(tmp_path / "scripted.pt"), _expected(model))
 
 
 @jit_deprecated
@@ -198,10 +210,10 @@ def test_non_lama_checkpoint_is_refused(tmp_path: Path) -> None:
     other = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8))
     torch.save({"state_dict": other.state_dict()}, tmp_path / "resnet.ckpt")
     with pytest.raises(WeightsError, match="no LaMa generator inside"):
-        load_weights(tmp_path / "resnet.ckpt")
+        _load(tmp_path / "resnet.ckpt")
     torch.jit.trace(other.eval(), torch.rand(1, 3, 8, 8)).save(str(tmp_path / "other.pt"))
     with pytest.raises(WeightsError, match="no LaMa generator inside"):
-        load_weights(tmp_path / "other.pt")
+        _load(tmp_path / "other.pt")
 
 
 def test_lama_with_missing_block_tensor_is_refused(tmp_path: Path) -> None:
@@ -211,7 +223,7 @@ def test_lama_with_missing_block_tensor_is_refused(tmp_path: Path) -> None:
         {"state_dict": {f"generator.{k}": v for k, v in state.items()}}, tmp_path / "cut.ckpt"
     )
     with pytest.raises(WeightsError, match=r"model\.4\.conv1\.ffc\.convg2l\.weight"):
-        load_weights(tmp_path / "cut.ckpt")
+        _load(tmp_path / "cut.ckpt")
 
 
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
@@ -224,7 +236,7 @@ def test_truncated_checkpoint_is_one_clear_error(
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * fraction)])
     with pytest.raises(WeightsError, match="best.ckpt"):
-        load_weights(path)
+        _load(path)
 
 
 class _Evil:
@@ -242,7 +254,7 @@ def test_checkpoint_with_code_is_refused_without_running_it(tmp_path: Path, zipp
     checkpoint["hyper_parameters"] = {"innocent": _Evil(marker)}
     torch.save(checkpoint, tmp_path / "evil.ckpt", _use_new_zipfile_serialization=zipped)
     with pytest.raises(WeightsError, match=r"refusing to load: .*(posix|os)\.system"):
-        load_weights(tmp_path / "evil.ckpt")
+        _load(tmp_path / "evil.ckpt")
     assert not marker.exists()
 
 
@@ -274,7 +286,7 @@ def test_damaged_pickles_never_escape_as_other_errors(tmp_path: Path, zipped: bo
         else:
             path.write_bytes(_flip_bytes(original, rng))
         try:
-            load_weights(path)
+            _load(path)
             outcomes.add("loaded")
         except WeightsError:
             outcomes.add("refused")

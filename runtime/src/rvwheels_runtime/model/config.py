@@ -68,6 +68,8 @@ class LamaConfig:
 
 
 BIG_LAMA = LamaConfig()
+# big-lama has 3; 2**16 times ngf channels would not fit in any memory.
+MAX_DOWNSAMPLING = 16
 
 _HEAD_KEY = "model.1.ffc.convl2l.weight"
 _DOWN_KEY = re.compile(r"model\.(\d+)\.ffc\.convl2l\.weight")
@@ -76,18 +78,20 @@ _BLOCK_KEY = re.compile(r"model\.(\d+)\.conv1\.ffc\.convl2l\.weight")
 
 def config_from_weights(weights: Mapping[str, np.ndarray]) -> LamaConfig:
     """Infer the architecture from a state dict's keys and shapes (checked fully later)."""
-    head = _require(weights, _HEAD_KEY)
-    ngf, in_channels = int(head.shape[0]), int(head.shape[1])
+    ngf, in_channels = _require_conv(weights, _HEAD_KEY)[:2]
     n_downsampling = sum(1 for key in weights if _DOWN_KEY.fullmatch(key)) - 1
     n_blocks = sum(1 for key in weights if _BLOCK_KEY.fullmatch(key))
     if n_downsampling < 1:
         msg = "weights have no downsampling layer: expected key 'model.2.ffc.convl2l.weight'"
         raise ValueError(msg)
+    if n_downsampling > MAX_DOWNSAMPLING:
+        msg = f"weights have {n_downsampling} downsampling layers, more than {MAX_DOWNSAMPLING}"
+        raise ValueError(msg)
     width = ngf * 2**n_downsampling
     global_key = f"model.{1 + n_downsampling}.ffc.convl2g.weight"
-    global_channels = int(_require(weights, global_key).shape[0])
+    global_channels = _require_conv(weights, global_key)[0]
     final_key = f"model.{4 + 4 * n_downsampling + n_blocks}.weight"
-    out_channels = int(_require(weights, final_key).shape[0])
+    out_channels = _require_conv(weights, final_key)[0]
     return LamaConfig(
         in_channels=in_channels,
         out_channels=out_channels,
@@ -104,6 +108,15 @@ def _ratio_for(global_channels: int, width: int) -> float:
     while int(width * ratio) < global_channels:
         ratio = math.nextafter(ratio, 1.0)
     return ratio
+
+
+def _require_conv(weights: Mapping[str, np.ndarray], key: str) -> tuple[int, ...]:
+    """The shape of a convolution weight: four sizes, none zero."""
+    shape = tuple(int(n) for n in np.shape(_require(weights, key)))
+    if len(shape) != 4 or not all(shape):
+        msg = f"weight {key!r} has shape {shape}, expected a 4-D convolution weight"
+        raise ValueError(msg)
+    return shape
 
 
 def _require(weights: Mapping[str, np.ndarray], key: str) -> np.ndarray:

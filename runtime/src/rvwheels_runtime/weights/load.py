@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from rvwheels_runtime.weights.errors import WeightsError
+from rvwheels_runtime.weights.checksum import LEGACY_HEAD, verify
+from rvwheels_runtime.weights.errors import WeightsError, clip
 from rvwheels_runtime.weights.layout import check_layout
+from rvwheels_runtime.weights.legacy import read_torch_legacy
 from rvwheels_runtime.weights.npz import read_npz
-from rvwheels_runtime.weights.torchfile import (
-    TorchFile,
-    has_torch_pickle,
-    read_torch_legacy,
-    read_torch_zip,
-)
-from rvwheels_runtime.weights.unpickler import Placeholder, TensorRef
+from rvwheels_runtime.weights.refs import TensorRef, shape_stub
+from rvwheels_runtime.weights.torchfile import TorchFile, has_torch_pickle, read_torch_zip
+from rvwheels_runtime.weights.walk import tensor_paths
+from rvwheels_runtime.weights.zips import open_archive
 
 SUPPORTED = "a LaMa best.ckpt, a TorchScript big-lama.pt or an rvwheels .npz"
 SIGNATURE_KEY = "model.1.ffc.convl2l.weight"  # the generator's first convolution
@@ -28,16 +25,22 @@ _GENERATOR_KEY = re.compile(r"(?P<prefix>(?:.+\.)?)model\.\d+\..+")
 _TAR_MAGIC = b"ustar"
 
 
-def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+def load_weights(
+    path: str | os.PathLike[str], *, sha256: str | None = None
+) -> dict[str, np.ndarray]:
     """Read the generator weights from ``path``, keyed like the official checkpoint minus
-    ``generator.``; float tensors come back as float32. Raises WeightsError."""
+    ``generator.``; float tensors come back as float32. Raises WeightsError.
+
+    ``sha256`` (or a ``<path>.sha256`` sidecar) must match the file when given; a legacy-format
+    torch checkpoint, which has no checksums of its own, is read only when one is given.
+    """
     path = Path(path)
     source = str(path)
     if not path.is_file():
         msg = f"{source}: no such model file; pass {SUPPORTED}"
         raise WeightsError(msg)
     try:
-        weights = _read_any(path, source)
+        weights = _read_any(path, source, sha256)
     except OSError as err:
         msg = f"{source}: cannot read the model file ({err.strerror or err})"
         raise WeightsError(msg) from None
@@ -45,12 +48,14 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     return weights
 
 
-def _read_any(path: Path, source: str) -> dict[str, np.ndarray]:
+def _read_any(path: Path, source: str, sha256: str | None) -> dict[str, np.ndarray]:
     with path.open("rb") as file:
         head = file.read(512)
+        legacy = head.startswith(LEGACY_HEAD)
+        verify(path, source, sha256, legacy=legacy)
         if head.startswith(b"PK"):
             return _read_zip(path, source)
-        if head[:1] == b"\x80":
+        if legacy:
             file.seek(0)
             return _generator_from(read_torch_legacy(file, source))
     if head[257:262] == _TAR_MAGIC:
@@ -61,21 +66,15 @@ def _read_any(path: Path, source: str) -> dict[str, np.ndarray]:
 
 
 def _read_zip(path: Path, source: str) -> dict[str, np.ndarray]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        msg = f"{source}: damaged or truncated zip archive ({err})"
-        raise WeightsError(msg) from None
-    with archive:
+    with open_archive(path, source) as archive:
         names = archive.namelist()
         if has_torch_pickle(names):
             return _generator_from(read_torch_zip(archive, source))
         if any(name.endswith("model.json") for name in names):
             msg = f"{source}: TorchScript from torch < 1.4 is not supported; re-save it with torch"
             raise WeightsError(msg)
-        if names and all(name.endswith(".npy") for name in names):
-            archive.close()
-            return read_npz(path, source)
+    if names and all(name.endswith(".npy") for name in names):
+        return read_npz(path, source)
     msg = f"{source}: zip archive that is neither a PyTorch file nor an .npz; pass {SUPPORTED}"
     raise WeightsError(msg)
 
@@ -84,47 +83,10 @@ def _generator_from(torch_file: TorchFile) -> dict[str, np.ndarray]:
     root = torch_file.root
     if isinstance(root, Mapping) and isinstance(root.get("state_dict"), Mapping):
         root = root["state_dict"]  # a Lightning checkpoint; skip optimizer and callbacks
-    try:
-        refs = dict(_tensors(root, ""))
-    except RecursionError:  # a damaged or hostile pickle can nest, or loop, without end
-        msg = f"{torch_file.source}: objects nested too deeply or in a cycle: damaged file?"
-        raise WeightsError(msg) from None
-    selected = _select_generator(refs, torch_file)
-    weights = {}
-    for key, ref in selected.items():
-        try:
-            weights[key] = _as_float32(torch_file.materialize(ref, key))
-        except (TypeError, ValueError, AttributeError, OverflowError) as err:
-            if isinstance(err, WeightsError):
-                raise
-            msg = f"{torch_file.source}: malformed tensor {key!r} ({err})"
-            raise WeightsError(msg) from None
-    return weights
-
-
-def _tensors(obj: Any, prefix: str) -> Iterator[tuple[str, TensorRef]]:
-    """Every tensor under ``obj`` with its dotted path (state dicts and module trees)."""
-    if isinstance(obj, TensorRef):
-        yield prefix.rstrip("."), obj
-    elif isinstance(obj, Mapping):
-        for key, value in obj.items():
-            if isinstance(key, str | int):
-                yield from _tensors(value, f"{prefix}{key}.")
-    elif isinstance(obj, Placeholder) and isinstance(obj.state, Mapping):
-        yield from _tensors(_module_attributes(obj.state), prefix)
-
-
-def _module_attributes(state: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    # A pickled nn.Module keeps tensors in _parameters/_buffers and children in _modules; a
-    # TorchScript module keeps them all as plain attributes.
-    if "_modules" not in state:
-        return state
-    merged: dict[Any, Any] = {}
-    for part in ("_parameters", "_buffers", "_modules"):
-        value = state.get(part)
-        if isinstance(value, Mapping):
-            merged.update(value)
-    return merged
+    selected = _select_generator(tensor_paths(root, torch_file.source), torch_file)
+    # The layout is judged on shapes alone, before a byte of tensor data is read.
+    check_layout({key: shape_stub(ref) for key, ref in selected.items()}, torch_file.source)
+    return {key: _as_float32(array) for key, array in torch_file.tensors(selected).items()}
 
 
 def _select_generator(refs: dict[str, TensorRef], torch_file: TorchFile) -> dict[str, TensorRef]:
@@ -138,7 +100,7 @@ def _select_generator(refs: dict[str, TensorRef], torch_file: TorchFile) -> dict
     source = torch_file.source
     candidates = sorted(p for p, group in groups.items() if SIGNATURE_KEY in group)
     if not candidates:
-        example = next(iter(refs), "none")
+        example = clip(next(iter(refs), "none"))
         hint = (
             "a frozen TorchScript keeps no parameter names: run it with --backend torch"
             if torch_file.is_torchscript
@@ -153,7 +115,7 @@ def _select_generator(refs: dict[str, TensorRef], torch_file: TorchFile) -> dict
         if preferred in candidates:
             return groups[preferred]
     if len(candidates) > 1:
-        msg = f"{source}: several generators inside ({', '.join(candidates)}); cannot choose"
+        msg = f"{source}: several generators inside ({clip(', '.join(candidates))}); cannot choose"
         raise WeightsError(msg)
     return groups[candidates[0]]
 

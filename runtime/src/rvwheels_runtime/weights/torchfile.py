@@ -5,63 +5,80 @@ Two layouts exist. The zip format (torch >= 1.6, and every TorchScript file) hol
 run of pickles (magic number, protocol, system info, the object, the list of storage keys)
 followed by each storage as an int64 element count and its bytes. Both pickles name storages
 through persistent ids, which :mod:`.unpickler` turns into lazy references; only the tensors
-asked for are read and copied.
+asked for are read and copied, each storage once.
 """
 
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
-from rvwheels_runtime.weights.errors import WeightsError
-from rvwheels_runtime.weights.unpickler import (
-    BadPickle,
-    StorageRef,
-    TensorRef,
-    element_size,
-    storage_type_of,
-    unpickle,
-)
+from rvwheels_runtime.weights.allowed import count
+from rvwheels_runtime.weights.errors import BadPickle, WeightsError, clip, describe
+from rvwheels_runtime.weights.limits import MAX_PICKLE_BYTES, OVERLAP_ALLOWANCE_BYTES
+from rvwheels_runtime.weights.refs import StorageRef, StorageType, TensorRef, element_size
+from rvwheels_runtime.weights.unpickler import unpickle
+from rvwheels_runtime.weights.zips import read_member
 
-LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-LEGACY_PROTOCOL = 1001
+_MAX_KEY_CHARS = 256  # torch names storages "0", "1", ... (legacy: a memory address)
 
 
 @dataclass(frozen=True, kw_only=True)
 class TorchFile:
-    """The unpickled top-level object and a way to read the bytes of a storage."""
+    """The unpickled top-level object and a way to read the bytes of each storage."""
 
     root: Any
     is_torchscript: bool
-    read_storage: Callable[[StorageRef], bytes]
+    storage_bytes: Callable[[str], int]  # the size of storage ``key``, without reading it
+    read_storage: Callable[[str], bytes]
     byteorder: str  # "<" or ">"
     source: str
 
-    def materialize(self, ref: TensorRef, name: str) -> np.ndarray:
-        """Copy one tensor out of its storage (honouring offset and strides)."""
-        raw = self.read_storage(ref.storage)
+    def tensors(self, refs: Mapping[str, TensorRef]) -> dict[str, np.ndarray]:
+        """Copy each tensor out of its storage (in ``refs``' order), reading each storage once
+        and only after checking that the tensors do not add up to more than is stored."""
+        self._check_overlap(refs)
+        by_storage: dict[str, list[str]] = {}
+        for name, ref in refs.items():
+            by_storage.setdefault(ref.storage.key, []).append(name)
+        copied = {}
+        for key, names in by_storage.items():
+            raw = self.read_storage(key)
+            for name in names:
+                copied[name] = self.materialize(raw, refs[name], name)
+        return {name: copied[name] for name in refs}
+
+    def _check_overlap(self, refs: Mapping[str, TensorRef]) -> None:
+        # Views may share a storage, so 100 tensors can each claim the same 4 MB: 400 MB of
+        # output from a 4 MB file. Genuine views partition their storage (or tie a weight).
+        wanted = sum(ref.numel * element_size(ref.element_dtype) for ref in refs.values())
+        stored = sum(map(self.storage_bytes, {ref.storage.key for ref in refs.values()}))
+        if wanted > 2 * stored + OVERLAP_ALLOWANCE_BYTES:
+            msg = (
+                f"{self.source}: the generator's tensors add up to {wanted} bytes but view only "
+                f"{stored} bytes of storage: damaged or hostile file"
+            )
+            raise WeightsError(msg)
+
+    def materialize(self, raw: bytes, ref: TensorRef, name: str) -> np.ndarray:
+        """One tensor out of its storage's bytes (honouring offset and strides)."""
         dtype = ref.element_dtype
         size = element_size(dtype)
         start = ref.storage.view_offset * element_size(ref.storage.dtype)
-        available = (len(raw) - start) // size
+        available = max(0, (len(raw) - start) // size)
         base = _decode(raw[start : start + available * size], dtype, self.byteorder)
         last = ref.offset + sum((n - 1) * s for n, s in zip(ref.shape, ref.stride, strict=True))
-        if (
-            ref.offset < 0
-            or any(s < 0 for s in ref.stride)
-            or (all(ref.shape) and last >= len(base))
-        ):
+        if all(ref.shape) and last >= len(base):
             msg = f"{self.source}: tensor {name!r} points outside its storage: truncated file?"
             raise WeightsError(msg)
         if not all(ref.shape):
             return np.zeros(ref.shape, dtype=base.dtype)
-        if np.prod(ref.shape, dtype=np.float64) > len(base):
+        if ref.numel > len(base):
             # Weights never broadcast a storage; a damaged header must not allocate terabytes.
             msg = f"{self.source}: tensor {name!r} is larger than its storage: damaged file?"
             raise WeightsError(msg)
@@ -80,37 +97,50 @@ def _decode(raw: bytes, dtype: str, byteorder: str) -> np.ndarray:
 
 def read_torch_zip(archive: zipfile.ZipFile, source: str) -> TorchFile:
     prefix = _pickle_dir(archive.namelist(), source)
-    names = set(archive.namelist())
-    byteorder = (
-        _read(archive, f"{prefix}byteorder", source) if f"{prefix}byteorder" in names else b"little"
-    )
+    members = {info.filename: info for info in archive.infolist()}
+    byteorder = _small_member(archive, members.get(f"{prefix}byteorder"), source) or b"little"
     if byteorder not in (b"little", b"big"):
-        msg = f"{source}: unknown byte order {byteorder!r} in the archive"
+        msg = f"{source}: unknown byte order {clip(repr(byteorder))} in the archive"
         raise WeightsError(msg)
 
     def resolve(pid: tuple[Any, ...]) -> StorageRef:
-        if len(pid) != 4:
-            msg = f"storage id has {len(pid)} fields, expected 4"
-            raise BadPickle(msg)
-        storage_type, key, _location, numel = pid
-        return StorageRef(key=str(key), dtype=storage_type_of(storage_type).dtype, numel=int(numel))
+        storage_type, key, _location, numel = _fields(pid, 4)
+        return StorageRef(
+            key=storage_key(key),
+            dtype=storage_type_of(storage_type).dtype,
+            numel=count(numel, "storage size"),
+        )
 
-    def read_storage(ref: StorageRef) -> bytes:
-        name = f"{prefix}data/{ref.key}"
-        if name not in names:
-            msg = f"{source}: storage record {name!r} is missing: truncated or damaged archive"
-            raise WeightsError(msg)
-        return _read(archive, name, source)
+    def record(key: str) -> zipfile.ZipInfo:
+        info = members.get(f"{prefix}data/{key}")
+        if info is None:
+            msg = f"{source}: storage record {clip(f'{prefix}data/{key}')!r} is missing: "
+            raise WeightsError(msg + "truncated or damaged archive")
+        return info
 
-    pickled = _read(archive, f"{prefix}data.pkl", source)
+    pickled = members[f"{prefix}data.pkl"]
+    if pickled.file_size > MAX_PICKLE_BYTES:
+        msg = f"{source}: data.pkl of {pickled.file_size} bytes; weights need far less"
+        raise WeightsError(msg)
+    names = members.keys()
     return TorchFile(
-        root=unpickle(io.BytesIO(pickled), source, resolve),
+        root=unpickle(io.BytesIO(read_member(archive, pickled.filename, source)), source, resolve),
         is_torchscript=any(n.startswith(f"{prefix}code/") for n in names)
         or f"{prefix}constants.pkl" in names,
-        read_storage=read_storage,
+        storage_bytes=lambda key: record(key).file_size,
+        read_storage=lambda key: read_member(archive, record(key).filename, source),
         byteorder="<" if byteorder == b"little" else ">",
         source=source,
     )
+
+
+def _small_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo | None, source: str) -> bytes:
+    if info is None:
+        return b""
+    if info.file_size > 16:
+        msg = f"{source}: {clip(info.filename)!r} is {info.file_size} bytes, expected a word"
+        raise WeightsError(msg)
+    return read_member(archive, info.filename, source)
 
 
 def has_torch_pickle(names: list[str]) -> bool:
@@ -126,86 +156,25 @@ def _pickle_dir(names: list[str], source: str) -> str:
     return candidates[0][: -len("data.pkl")]
 
 
-def _read(archive: zipfile.ZipFile, name: str, source: str) -> bytes:
-    try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
-        msg = f"{source}: damaged or truncated archive, cannot read {name!r} ({err})"
-        raise WeightsError(msg) from None
-
-
-def read_torch_legacy(file: BinaryIO, source: str) -> TorchFile:
-    """The pre-1.6 ``torch.save`` format (``_use_new_zipfile_serialization=False``)."""
-    if unpickle(file, source, _no_storage) != LEGACY_MAGIC:
-        msg = f"{source}: pickle file that is not a PyTorch checkpoint (wrong magic number)"
-        raise WeightsError(msg)
-    protocol = unpickle(file, source, _no_storage)
-    if protocol != LEGACY_PROTOCOL:
-        msg = f"{source}: unsupported legacy torch protocol {protocol!r}"
-        raise WeightsError(msg)
-    sys_info = unpickle(file, source, _no_storage)
-    big_endian = isinstance(sys_info, dict) and sys_info.get("little_endian") is False
-    dtypes: dict[str, str] = {}
-
-    def resolve(pid: tuple[Any, ...]) -> StorageRef:
-        if len(pid) != 5:
-            msg = f"legacy storage id has {len(pid)} fields, expected 5"
-            raise BadPickle(msg)
-        storage_type, key, _location, numel, view = pid
-        dtype = storage_type_of(storage_type).dtype
-        dtypes.setdefault(str(key), dtype)
-        if view is None:
-            return StorageRef(key=str(key), dtype=dtype, numel=int(numel))
-        _view_key, offset, view_size = view
-        return StorageRef(key=str(key), dtype=dtype, numel=int(view_size), view_offset=int(offset))
-
-    root = unpickle(file, source, resolve)
-    keys = unpickle(file, source, _no_storage)
-    spans = _legacy_spans(file, keys, dtypes, source)
-
-    def read_storage(ref: StorageRef) -> bytes:
-        if ref.key not in spans:
-            msg = f"{source}: storage {ref.key!r} is not in the file: damaged checkpoint"
-            raise WeightsError(msg)
-        start, nbytes = spans[ref.key]
-        file.seek(start)
-        return file.read(nbytes)
-
-    return TorchFile(
-        root=root,
-        is_torchscript=False,
-        read_storage=read_storage,
-        byteorder=">" if big_endian else "<",
-        source=source,
-    )
-
-
-def _legacy_spans(
-    file: BinaryIO, keys: Any, dtypes: dict[str, str], source: str
-) -> dict[str, tuple[int, int]]:
-    """Where each storage's bytes start and how many there are, checked against the file size."""
-    if not isinstance(keys, list):
-        msg = f"{source}: legacy checkpoint without a storage key list"
-        raise WeightsError(msg)
-    position = file.tell()
-    end = file.seek(0, io.SEEK_END)
-    spans = {}
-    for key in map(str, keys):
-        file.seek(position)
-        header = file.read(8)
-        if len(header) < 8 or key not in dtypes:
-            msg = f"{source}: truncated legacy checkpoint (storage {key!r} is missing)"
-            raise WeightsError(msg)
-        (count,) = struct.unpack("<q", header)
-        nbytes = count * element_size(dtypes[key])
-        spans[key] = (position + 8, nbytes)
-        position += 8 + nbytes
-        if count < 0 or position > end:
-            msg = f"{source}: truncated legacy checkpoint (storage {key!r} runs past the end)"
-            raise WeightsError(msg)
-    return spans
-
-
-def _no_storage(_pid: tuple[Any, ...]) -> StorageRef:
-    msg = "a storage reference where none belongs"
+def storage_key(value: Any) -> str:
+    """A storage's name in the file: torch writes a short string (legacy: an address)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 64:
+        return str(value)
+    if isinstance(value, str) and len(value) <= _MAX_KEY_CHARS:
+        return value
+    msg = f"storage key is {describe(value)}, expected a short string"
     raise BadPickle(msg)
+
+
+def storage_type_of(value: Any) -> StorageType:
+    if not isinstance(value, StorageType):
+        msg = f"storage type is {describe(value)}, expected torch.<Type>Storage"
+        raise BadPickle(msg)
+    return value
+
+
+def _fields(pid: tuple[Any, ...], expected: int) -> tuple[Any, ...]:
+    if len(pid) != expected:
+        msg = f"storage id has {len(pid)} fields, expected {expected}"
+        raise BadPickle(msg)
+    return pid

@@ -1,388 +1,269 @@
 """A pickle reader for PyTorch checkpoints that never runs code from the file.
 
-``pickle`` can call any importable function a file names; ``torch.load`` trusts that. Here
-``find_class`` answers from a fixed table instead: tensors become lazy :class:`TensorRef`s,
-storage types become dtype markers, and the classes that only carry data we skip (Lightning
-hyper-parameters, OmegaConf nodes, TorchScript ``__torch__`` modules) become inert
-:class:`Placeholder` objects that record what they were given. Every other global, ``os.system``
-included, is refused before anything is called.
+``pickletools.genops`` splits the pickle into opcodes and their arguments (it only parses);
+this module gives each opcode its meaning, over a stack of plain data. Globals come from the
+fixed table in :mod:`.allowed`; every operation checks what it works on (BUILD only fills
+placeholders, SETITEM only fills dicts, keys are checked before they are hashed), and every
+step is counted against :data:`~.limits.MAX_PICKLE_STEPS`. Failures are :class:`BadPickle`
+(or WeightsError for refused globals); nothing else escapes but the caller's own errors.
 """
 
 from __future__ import annotations
 
-import builtins
-import codecs
 import collections
-import pickle
-import struct
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import pickletools
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
-import numpy as np
-
-from rvwheels_runtime.weights.errors import WeightsError
-
-
-@dataclass(frozen=True, slots=True)
-class StorageType:
-    """What ``torch.FloatStorage`` and friends stand for: the element type of raw bytes."""
-
-    name: str
-    dtype: str  # a numpy dtype name, or "bfloat16" which numpy lacks
-
-
-@dataclass(frozen=True, slots=True)
-class TorchDtype:
-    """``torch.float32`` and friends, named by ``_rebuild_tensor_v3``."""
-
-    dtype: str
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class StorageRef:
-    """One storage record in the file, or a view into one (legacy format)."""
-
-    key: str
-    dtype: str
-    numel: int
-    view_offset: int = 0  # in elements, into the root storage ``key``
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TensorRef:
-    """A tensor not read yet: where its elements sit in a storage."""
-
-    storage: StorageRef
-    offset: int
-    shape: tuple[int, ...]
-    stride: tuple[int, ...]
-    dtype: str | None = None  # overrides the storage's (v3 tensors on untyped storage)
-
-    @property
-    def element_dtype(self) -> str:
-        return self.dtype or self.storage.dtype
-
-
-_STORAGE_DTYPES = {
-    "DoubleStorage": "float64",
-    "FloatStorage": "float32",
-    "HalfStorage": "float16",
-    "BFloat16Storage": "bfloat16",
-    "LongStorage": "int64",
-    "IntStorage": "int32",
-    "ShortStorage": "int16",
-    "CharStorage": "int8",
-    "ByteStorage": "uint8",
-    "BoolStorage": "bool",
-    "ComplexFloatStorage": "complex64",
-    "ComplexDoubleStorage": "complex128",
-    "UntypedStorage": "uint8",
-}
-
-_TORCH_DTYPES = {
-    "float64": "float64",
-    "double": "float64",
-    "float32": "float32",
-    "float": "float32",
-    "float16": "float16",
-    "half": "float16",
-    "bfloat16": "bfloat16",
-    "int64": "int64",
-    "long": "int64",
-    "int32": "int32",
-    "int": "int32",
-    "int16": "int16",
-    "short": "int16",
-    "int8": "int8",
-    "uint8": "uint8",
-    "bool": "bool",
-    "complex64": "complex64",
-    "cfloat": "complex64",
-    "complex128": "complex128",
-    "cdouble": "complex128",
-}
-
-# Harmless constructors a checkpoint's metadata may name; the real ones are fine to call.
-_SAFE_BUILTINS = {
-    name: getattr(builtins, name)
-    for name in [
-        "bool",
-        "complex",
-        "dict",
-        "float",
-        "frozenset",
-        "int",
-        "list",
-        "object",
-        "set",
-        "slice",
-        "str",
-        "tuple",
-    ]
-}
-
-# Namespaces whose classes only carry data we never use: they become Placeholders.
-_DATA_ONLY_PREFIXES = (
-    "__torch__",
-    "torch",
-    "omegaconf",
-    "pytorch_lightning",
-    "lightning",
-    "lightning_fabric",
-    "saicinpainting",
-    "numpy",
-    "typing",
-    "pathlib",
-    "argparse",
-    "datetime",
-    "enum",
+from rvwheels_runtime.weights.allowed import (
+    CONSTRUCTORS,
+    EMPTY_NEW,
+    HASHING,
+    REBUILD_FROM_TYPE,
+    Placeholder,
+    PlaceholderClasses,
 )
+from rvwheels_runtime.weights.errors import BadPickle, WeightsError, describe, reason
+from rvwheels_runtime.weights.keys import hash_is_chosen, key_cost
+from rvwheels_runtime.weights.limits import (
+    MAX_CHOSEN_HASH_KEYS,
+    MAX_PICKLE_BYTES,
+    MAX_PICKLE_STEPS,
+)
+from rvwheels_runtime.weights.opcodes import OPERATIONS
+from rvwheels_runtime.weights.refs import StorageRef
+
+ResolveStorage = Callable[[tuple[Any, ...]], StorageRef]
+# Exceptions the allowed builtins raise for bad arguments (wrong types, values, codecs).
+_CALL_ERRORS = (TypeError, ValueError, OverflowError, LookupError)
 
 
-class Placeholder:
-    """Stands in for a class from the file: stores its arguments, runs nothing."""
-
-    global_name = "?"
-
-    def __new__(cls, *_args: Any, **_kwargs: Any) -> Placeholder:
-        # pickle's NEWOBJ calls __new__ without __init__, so every field starts here.
-        self = object.__new__(cls)
-        self.args, self.kwargs, self.state = (), {}, None
-        self.items, self.elements = {}, []
-        return self
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.args, self.kwargs = args, kwargs
-
-    def __setstate__(self, state: Any) -> None:
-        self.state = state
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self.items[key] = value
-
-    def append(self, value: Any) -> None:
-        self.elements.append(value)
-
-    def extend(self, values: Any) -> None:
-        self.elements.extend(values)
-
-    def __repr__(self) -> str:
-        return f"<placeholder {self.global_name}>"
-
-
-_placeholder_classes: dict[str, type[Placeholder]] = {}
-
-
-def placeholder_class(global_name: str) -> type[Placeholder]:
-    """One class per global name, so classes used as dict keys stay distinct and hashable."""
-    if global_name not in _placeholder_classes:
-        short = global_name.rsplit(".", 1)[-1] or "Placeholder"
-        _placeholder_classes[global_name] = type(
-            short, (Placeholder,), {"global_name": global_name}
-        )
-    return _placeholder_classes[global_name]
-
-
-def _rebuild_tensor(
-    storage: Any, offset: Any, shape: Any, stride: Any, *_ignored: Any, dtype: str | None = None
-) -> TensorRef:
-    if not isinstance(storage, StorageRef):
-        msg = f"tensor data is {type(storage).__name__}, expected a storage reference"
-        raise BadPickle(msg)
+def unpickle(stream: BinaryIO, source: str, resolve_storage: ResolveStorage) -> Any:
+    """Load one pickle from ``stream`` (positioned at it; left just after it). WeightsError
+    for anything wrong, named after ``source``."""
     try:
-        return TensorRef(
-            storage=storage,
-            offset=int(offset),
-            shape=tuple(int(n) for n in shape),
-            stride=tuple(int(n) for n in stride),
-            dtype=dtype,
-        )
-    except (TypeError, ValueError) as err:
-        msg = f"malformed tensor header ({err})"
-        raise BadPickle(msg) from None
+        return Machine(source, resolve_storage).run(_opcodes(_Bounded(stream)))
+    except BadPickle as err:
+        msg = f"{source}: not a readable PyTorch checkpoint: {reason(err)}"
+        raise WeightsError(msg) from None
 
 
-def _rebuild_tensor_v3(
-    storage: Any,
-    offset: Any,
-    shape: Any,
-    stride: Any,
-    requires_grad: Any,
-    hooks: Any,
-    dtype: Any,
-    *_metadata: Any,
-) -> TensorRef:
-    if not isinstance(dtype, TorchDtype):
-        msg = f"tensor dtype is {dtype!r}, expected a torch dtype"
-        raise BadPickle(msg)
-    return _rebuild_tensor(storage, offset, shape, stride, dtype=dtype.dtype)
+def _opcodes(stream: _Bounded) -> Iterator[tuple[str, Any]]:
+    ops = pickletools.genops(stream)
+    while True:
+        try:
+            opcode, argument, _position = next(ops)
+        except ValueError as err:  # genops' only error: truncated, unknown opcode, bad literal
+            msg = f"truncated or corrupt pickle ({reason(err)})"
+            raise BadPickle(msg) from None
+        yield opcode.name, argument
 
 
-def _rebuild_parameter(data: Any, *_ignored: Any) -> Any:
-    return data
+class _Bounded:
+    """A read-only view of a stream that ends after MAX_PICKLE_BYTES: genops asks for the
+    lengths a file claims, and a file object allocates what it is asked for."""
 
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._left = MAX_PICKLE_BYTES
 
-def _rebuild_from_type(func: Callable[..., Any], _new_type: Any, args: Any, _state: Any) -> Any:
-    # ``func`` came through find_class, so it is one of the entries of this module's table.
-    return func(*args)
+    def read(self, size: int = -1) -> bytes:
+        limit = self._left + 1 if size < 0 else min(size, self._left + 1)
+        return self._count(self._stream.read(limit))
 
+    def readline(self) -> bytes:
+        return self._count(self._stream.readline(self._left + 1))
 
-def _restore_type_tag(value: Any, _type_tag: Any) -> Any:
-    return value
-
-
-def _codecs_encode(text: Any, encoding: str = "utf-8") -> bytes:
-    # Protocol-2 pickles spell bytes as _codecs.encode(str, "latin1").
-    if not isinstance(text, str) or codecs.lookup(encoding).name not in ("latin-1", "utf-8"):
-        msg = f"unexpected _codecs.encode({type(text).__name__}, {encoding!r})"
-        raise BadPickle(msg)
-    return text.encode(encoding)
-
-
-def _no_size(kind: type) -> Callable[..., Any]:
-    """bytes()/bytearray() from data, but not bytes(10**12): a size would allocate memory."""
-
-    def build(*args: Any) -> Any:
-        if args and isinstance(args[0], int):
-            msg = f"{kind.__name__}(<size>) in a pickle"
+    def _count(self, data: bytes) -> bytes:
+        self._left -= len(data)
+        if self._left < 0:
+            msg = f"pickle longer than {MAX_PICKLE_BYTES} bytes"
             raise BadPickle(msg)
-        return kind(*args)
-
-    return build
+        return data
 
 
-def _reconstructor(cls: Any, base: Any, state: Any) -> Any:
-    if isinstance(cls, type) and issubclass(cls, Placeholder):
-        return cls(state)
-    if base is object:
-        return cls()
-    return cls(state)
+class Machine:
+    """The pickle machine: a stack with marks, a memo, and the opcodes weights files use."""
 
+    def __init__(self, source: str, resolve_storage: ResolveStorage) -> None:
+        self.source = source
+        self.resolve_storage = resolve_storage
+        self.placeholders = PlaceholderClasses(source)
+        self.stack: list[Any] = []
+        self.marks: list[int] = []
+        self.memo: list[Any] = []
+        self.steps = 0
+        self.chosen_hash_keys = 0
 
-_FUNCTIONS: dict[tuple[str, str], Any] = {
-    ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
-    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-    ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
-    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-    ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-    ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type,
-    ("torch.jit._pickle", "restore_type_tag"): _restore_type_tag,
-    ("torch.jit._pickle", "build_intlist"): list,
-    ("torch.jit._pickle", "build_doublelist"): list,
-    ("torch.jit._pickle", "build_boollist"): list,
-    ("torch.jit._pickle", "build_tensorlist"): list,
-    ("collections", "OrderedDict"): collections.OrderedDict,
-    # OmegaConf configs in Lightning hyper-parameters; the factory is itself from this table.
-    ("collections", "defaultdict"): collections.defaultdict,
-    ("_codecs", "encode"): _codecs_encode,
-    ("copyreg", "_reconstructor"): _reconstructor,
-    ("builtins", "bytes"): _no_size(bytes),
-    ("__builtin__", "bytes"): _no_size(bytes),
-    ("builtins", "bytearray"): _no_size(bytearray),
-    ("__builtin__", "bytearray"): _no_size(bytearray),
-}
+    def run(self, opcodes: Iterator[tuple[str, Any]]) -> Any:
+        for name, argument in opcodes:
+            self.steps += 1  # spend(1), inlined: this loop runs once per opcode
+            if self.steps > MAX_PICKLE_STEPS:
+                self.spend(0)
+            if name == "STOP":
+                return self.pop()
+            operation = OPERATIONS.get(name)
+            if operation is None:
+                msg = f"opcode {name}, which torch never writes"
+                raise BadPickle(msg)
+            operation(self, argument)
+        raise AssertionError  # genops ends with STOP or raises
 
+    def spend(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > MAX_PICKLE_STEPS:
+            msg = f"pickle takes more than {MAX_PICKLE_STEPS} steps to read"
+            raise BadPickle(msg)
 
-class BadPickle(Exception):
-    """Internal to this package: the pickle is malformed; callers turn it into WeightsError."""
+    # -- the stack ---------------------------------------------------------------------------
+    def push(self, value: Any) -> None:
+        self.stack.append(value)
 
+    def pop(self) -> Any:
+        self._need(1)
+        return self.stack.pop()
 
-# Protocol 5's out-of-band buffers: torch never writes them, and BYTEARRAY8 allocates (and
-# zero-fills) whatever size a damaged file claims.
-_REFUSED_OPCODES = {pickle.BYTEARRAY8[0], pickle.NEXT_BUFFER[0], pickle.READONLY_BUFFER[0]}
+    def top(self) -> Any:
+        self._need(1)
+        return self.stack[-1]
 
+    def _need(self, count: int) -> None:
+        floor = self.marks[-1] if self.marks else 0
+        if len(self.stack) - floor < count:
+            msg = "stack underflow"
+            raise BadPickle(msg)
 
-class RestrictedUnpickler(pickle._Unpickler):
-    """Unpickles a torch checkpoint pickle into plain Python data, TensorRefs and Placeholders.
+    def pop_mark(self) -> list[Any]:
+        if not self.marks:
+            msg = "no MARK on the stack"
+            raise BadPickle(msg)
+        start = self.marks.pop()
+        items = self.stack[start:]
+        del self.stack[start:]
+        return items
 
-    Built on the pure-Python unpickler: the C one keeps its memo in an array indexed by the
-    file's LONG_BINPUT numbers, so one damaged byte can make it allocate gigabytes. The pickles
-    read here are small (tensor data lives outside them), so the speed does not matter.
+    # -- what opcodes do with objects --------------------------------------------------------
+    def check_key(self, key: Any) -> Any:
+        """``key`` once it is known to be cheap to hash, and not one of too many whose hash the
+        file chose (those can all collide)."""
+        self.spend(key_cost(key))
+        if hash_is_chosen(key):
+            self.chosen_hash_keys += 1
+            if self.chosen_hash_keys > MAX_CHOSEN_HASH_KEYS:
+                msg = f"more than {MAX_CHOSEN_HASH_KEYS} dict keys or set members that are numbers"
+                raise BadPickle(msg + " or tuples (a file can choose them to collide)")
+        return key
 
-    ``resolve_storage`` turns a persistent id (the tuple torch writes for each storage) into a
-    StorageRef; it differs between the zip and the legacy formats.
-    """
+    def call(self, func: Any, args: Any) -> Any:
+        """``func(*args)`` for a callable from the allowed table or a placeholder class."""
+        if not isinstance(args, tuple):
+            msg = f"call arguments are {describe(args)}, expected a tuple"
+            raise BadPickle(msg)
+        self.spend(len(args))
+        if func is REBUILD_FROM_TYPE:
+            inner, _new_type, inner_args, _state = _fields(args, 4, "_rebuild_from_type_v2")
+            if inner is REBUILD_FROM_TYPE:  # torch never nests it; a file could, a level a call
+                msg = "_rebuild_from_type_v2 of itself"
+                raise BadPickle(msg)
+            return self.call(inner, inner_args)
+        if _is_placeholder_class(func):
+            return func(*args)
+        if not _allowed(func):
+            msg = f"a call of {describe(func)}"
+            raise BadPickle(msg)
+        if func in HASHING:
+            args = self._checked_members(func, args)
+        try:
+            result = CONSTRUCTORS[func](*args)
+        except _CALL_ERRORS as err:
+            msg = f"{getattr(func, '__name__', 'constructor')}() failed: {reason(err)}"
+            raise BadPickle(msg) from None
+        self.spend(len(result) if isinstance(result, _SIZED) else 1)
+        return result
 
-    dispatch = {
-        code: load
-        for code, load in pickle._Unpickler.dispatch.items()
-        if code not in _REFUSED_OPCODES
-    }
+    def _checked_members(self, kind: type, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The arguments of a set or dict constructor, with each key checked (and copied)."""
+        if kind is collections.defaultdict:
+            factory, *rest = args or (None,)
+            if not (factory is None or _allowed(factory) or _is_placeholder_class(factory)):
+                msg = f"defaultdict whose factory is {describe(factory)}"
+                raise BadPickle(msg)
+            return (factory, *self._checked_members(dict, tuple(rest)))
+        if not args:
+            return ()
+        if len(args) > 1 or not isinstance(args[0], _ITERABLE):
+            msg = f"{kind.__name__}() of {describe(args[0] if args else None)}"
+            raise BadPickle(msg)
+        self.spend(len(args[0]))
+        if kind in (set, frozenset):
+            return ([self.check_key(member) for member in args[0]],)
+        pairs = args[0].items() if isinstance(args[0], dict) else args[0]
+        return ([(self.check_key(key), value) for key, value in map(_pair, pairs)],)
 
-    def __init__(
-        self, file: Any, source: str, resolve_storage: Callable[[tuple[Any, ...]], StorageRef]
-    ) -> None:
-        super().__init__(file)
-        self._source = source
-        self._resolve_storage = resolve_storage
+    def new_object(self, cls: Any, args: Any, kwargs: Any) -> Any:
+        """NEWOBJ: ``cls.__new__(cls, *args)`` for placeholders and plain containers."""
+        if not isinstance(args, tuple) or not isinstance(kwargs, dict):
+            msg = f"NEWOBJ arguments are {describe(args)} and {describe(kwargs)}"
+            raise BadPickle(msg)
+        self.spend(len(args) + len(kwargs))
+        if _is_placeholder_class(cls) or cls in EMPTY_NEW:
+            return cls.__new__(cls)  # their __new__ ignores the arguments
+        if not kwargs and isinstance(cls, type) and _allowed(cls):
+            return self.call(cls, args)  # immutable builtins: __new__ is the constructor
+        msg = f"NEWOBJ of {describe(cls)}"
+        raise BadPickle(msg)
 
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _FUNCTIONS:
-            return _FUNCTIONS[(module, name)]
-        if module in ("torch", "torch.storage") and name in _STORAGE_DTYPES:
-            return StorageType(name, _STORAGE_DTYPES[name])
-        if module == "torch" and name in _TORCH_DTYPES:
-            return TorchDtype(_TORCH_DTYPES[name])
-        if module in ("builtins", "__builtin__") and _SAFE_BUILTINS.get(name) is not None:
-            return _SAFE_BUILTINS[name]
-        if module.split(".", 1)[0] in _DATA_ONLY_PREFIXES:
-            return placeholder_class(f"{module}.{name}")
-        msg = (
-            f"{self._source}: refusing to load: the file asks to import {module}.{name}, "
-            "which no weights file needs (a whole pickled model? save its state_dict() instead)"
-        )
-        raise WeightsError(msg)
+    def build(self, target: Any, state: Any) -> None:
+        """BUILD: only placeholders keep state. Functions, classes and everything shared
+        between loads are refused, so no file can change how the next one loads."""
+        if isinstance(target, Placeholder):
+            target.state = state
+        elif type(target) in (collections.OrderedDict, collections.defaultdict):
+            # A state_dict carries its _metadata this way; weights do not need it.
+            if state is not None and not isinstance(state, dict):
+                msg = f"BUILD of an OrderedDict with {describe(state)}"
+                raise BadPickle(msg)
+        else:
+            msg = f"BUILD on {describe(target)}"
+            raise BadPickle(msg)
 
-    def persistent_load(self, pid: Any) -> Any:
+    def persistent(self, pid: Any) -> Any:
         if not isinstance(pid, tuple) or not pid:
-            msg = f"unexpected persistent id {pid!r}"
+            msg = f"persistent id is {describe(pid)}, expected a tuple"
             raise BadPickle(msg)
-        kind = pid[0].decode("ascii") if isinstance(pid[0], bytes) else pid[0]
+        kind = pid[0].decode("ascii", "replace") if isinstance(pid[0], bytes) else pid[0]
         if kind == "module" and len(pid) > 1:
             # Legacy files name nn.Module classes this way (with their source, which we skip);
-            # the class itself came through find_class.
+            # the class itself came through the global table.
             return pid[1]
         if kind != "storage":
-            msg = f"unexpected persistent id kind {kind!r}"
+            msg = f"persistent id of kind {describe(kind)}"
             raise BadPickle(msg)
-        return self._resolve_storage(pid[1:])
+        return self.resolve_storage(pid[1:])
 
 
-def storage_type_of(value: Any) -> StorageType:
-    if not isinstance(value, StorageType):
-        msg = f"storage type is {value!r}, expected torch.<Type>Storage"
+_SIZED = (tuple, list, dict, set, frozenset, str, bytes, bytearray)
+_ITERABLE = (tuple, list, dict, set, frozenset)
+
+
+def _fields(args: tuple[Any, ...], count: int, what: str) -> tuple[Any, ...]:
+    if len(args) != count:
+        msg = f"{what} with {len(args)} arguments, expected {count}"
         raise BadPickle(msg)
-    return value
+    return args
 
 
-def unpickle(
-    data: Any, source: str, resolve_storage: Callable[[tuple[Any, ...]], StorageRef]
-) -> Any:
-    """Load one pickle from the file object ``data``; any failure is a WeightsError."""
-    try:
-        return RestrictedUnpickler(data, source, resolve_storage).load()
-    except WeightsError:
-        raise
-    except BadPickle as err:
-        msg = f"{source}: not a readable PyTorch checkpoint: {err}"
-        raise WeightsError(msg) from None
-    except (
-        pickle.UnpicklingError,
-        struct.error,
-        EOFError,
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        UnicodeDecodeError,
-        MemoryError,
-        OverflowError,
-    ) as err:
-        msg = f"{source}: truncated or corrupt pickle ({type(err).__name__}: {err})"
-        raise WeightsError(msg) from None
+def _pair(item: Any) -> tuple[Any, Any]:
+    if not isinstance(item, tuple | list) or len(item) != 2:
+        msg = f"a dict entry that is {describe(item)}, expected a pair"
+        raise BadPickle(msg)
+    return item[0], item[1]
 
 
-def element_size(dtype: str) -> int:
-    return 2 if dtype == "bfloat16" else np.dtype(dtype).itemsize
+def _allowed(value: Any) -> bool:
+    # callable() first: looking a deep tuple up in a dict would hash it.
+    return callable(value) and value in CONSTRUCTORS
+
+
+def _is_placeholder_class(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, Placeholder)
