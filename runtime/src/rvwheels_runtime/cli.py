@@ -21,7 +21,14 @@ import numpy as np
 
 from rvwheels_runtime.backends import BACKENDS, BackendError, ModelSource, get_backend
 from rvwheels_runtime.backends.contract import InputError
-from rvwheels_runtime.image import ImageError, check_output, read_image, read_mask, write_image
+from rvwheels_runtime.image import (
+    DEFAULT_MAX_PIXELS,
+    ImageError,
+    check_output,
+    read_image,
+    read_mask,
+    write_image,
+)
 from rvwheels_runtime.progress import Progress
 from rvwheels_runtime.strategies import (
     CROP_MARGIN,
@@ -30,11 +37,10 @@ from rvwheels_runtime.strategies import (
     STRATEGIES,
     make_strategy,
 )
-from rvwheels_runtime.weights import WeightsError, check_sha256, load_weights, save_npz
-from rvwheels_runtime.weights.checksum import is_legacy_torch_file, normalize_sha256
+from rvwheels_runtime.weights import WeightsError, checked_model, load_weights, save_npz
+from rvwheels_runtime.weights.checksum import normalize_sha256
 
 PROG = "inpaint"
-DEFAULT_MAX_PIXELS = 4096 * 4096
 # Buffers, not learnt parameters: left out of the parameter count.
 BATCH_NORM_STATISTICS = ("running_mean", "running_var", "num_batches_tracked")
 USER_ERRORS = (WeightsError, ImageError, BackendError, InputError)
@@ -66,7 +72,7 @@ def _sha256(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _add_sha256_option(parser: argparse.ArgumentParser) -> None:
+def add_sha256_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model-sha256",
         type=_sha256,
@@ -90,6 +96,26 @@ def inpaint_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, required=True, help="where to write the result"
     )
     _add_model_options(parser)
+    _add_strategy_options(parser)
+    parser.add_argument(
+        "--threads",
+        type=_positive,
+        metavar="N",
+        help="worker threads (default: all CPUs this process may use)",
+    )
+    parser.add_argument(
+        "--max-pixels",
+        type=_positive,
+        default=DEFAULT_MAX_PIXELS,
+        metavar="N",
+        help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    return parser
+
+
+def _add_strategy_options(parser: argparse.ArgumentParser) -> None:
+    """How images larger than the model's sweet spot are handled."""
     parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
@@ -117,21 +143,6 @@ def inpaint_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"crop: only crop when the long side exceeds N (default {CROP_TRIGGER})",
     )
-    parser.add_argument(
-        "--threads",
-        type=_positive,
-        metavar="N",
-        help="worker threads (default: all CPUs this process may use)",
-    )
-    parser.add_argument(
-        "--max-pixels",
-        type=_positive,
-        default=DEFAULT_MAX_PIXELS,
-        metavar="N",
-        help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})",
-    )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    return parser
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -142,7 +153,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--tiny", action="store_true", help="use the small bundled test model (not LaMa quality)"
     )
-    _add_sha256_option(parser)
+    add_sha256_option(parser)
     parser.add_argument("--backend", choices=BACKENDS, default="numpy")
 
 
@@ -154,7 +165,7 @@ def convert_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("model", type=Path, help="LaMa best.ckpt, TorchScript big-lama.pt or .npz")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the .npz to write")
-    _add_sha256_option(parser)
+    add_sha256_option(parser)
     return parser
 
 
@@ -224,7 +235,7 @@ def _inpaint(args: argparse.Namespace) -> int:
         write_image(args.output, image)
         return 0
     loaded = time.monotonic()
-    model = _checked(model, args.model_sha256, args.backend)
+    model = checked_model(model, args.model_sha256, onnx=args.backend == "onnx")
     backend = get_backend(args.backend, model, args.threads, progress=progress)
     progress.message(f"loaded model ({args.backend} backend) in {time.monotonic() - loaded:.1f}s")
     result = strategy.run(
@@ -253,18 +264,6 @@ def _model_source(args: argparse.Namespace) -> ModelSource:
         )
         raise UsageError(msg)
     return args.model
-
-
-def _checked(model: ModelSource, sha256: str | None, backend: str) -> ModelSource:
-    """With --model-sha256, the model file is checked before any backend reads it. A legacy
-    checkpoint is read here, with the digest, and handed over as weights (no backend would
-    get past the checksum rule otherwise); other files keep their path."""
-    if sha256 is None or not isinstance(model, Path):
-        return model
-    if backend != "onnx" and is_legacy_torch_file(model):
-        return load_weights(model, sha256=sha256)
-    check_sha256(model, sha256)
-    return model
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from rvwheels_runtime.pngbmp import (
 )
 
 JPEG_MAGIC = b"\xff\xd8\xff"
+# The largest image the command line and the eraser accept unless told otherwise.
+DEFAULT_MAX_PIXELS = 4096 * 4096
 WITHOUT_PILLOW = (".png", ".bmp")
 
 

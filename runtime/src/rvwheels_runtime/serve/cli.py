@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rvwheels_runtime.backends import BACKENDS, BackendError, ProgressCallback, get_backend
 from rvwheels_runtime.backends.classical import ClassicalBackend
+from rvwheels_runtime.cli import add_sha256_option
 from rvwheels_runtime.serve.context import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_MASKED_PIXELS,
@@ -32,7 +33,7 @@ from rvwheels_runtime.serve.context import (
 from rvwheels_runtime.serve.jobs import LAMA_STAGES
 from rvwheels_runtime.serve.server import EraserServer, create_server
 from rvwheels_runtime.strategies import STRATEGIES, make_strategy
-from rvwheels_runtime.weights import WeightsError
+from rvwheels_runtime.weights import WeightsError, checked_model
 
 PROG = "inpaint serve"
 
@@ -60,6 +61,7 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model", type=Path, help="big-lama best.ckpt, big-lama.pt or .npz (default: classical)"
     )
+    add_sha256_option(parser)
     parser.add_argument("--backend", choices=BACKENDS, default="numpy", help="with --model")
     parser.add_argument(
         "--strategy", choices=STRATEGIES, default="crop", help="with --model (default crop)"
@@ -106,8 +108,11 @@ def build_server(args: argparse.Namespace) -> EraserServer:
             stages=ClassicalBackend.stages,
         )
 
+    # Checked (and a legacy checkpoint read) once, before the server starts.
+    source = checked_model(args.model, args.model_sha256, onnx=args.backend == "onnx")
+
     def make_backend(progress: ProgressCallback):
-        return get_backend(args.backend, args.model, args.threads, progress=progress)
+        return get_backend(args.backend, source, args.threads, progress=progress)
 
     model = ModelInfo(
         name=f"big-lama ({args.model.name})", backend=args.backend, strategy=args.strategy

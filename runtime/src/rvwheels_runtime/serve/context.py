@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rvwheels_runtime.image import DEFAULT_MAX_PIXELS
 from rvwheels_runtime.serve.gate import Gate
 from rvwheels_runtime.serve.jobs import Engine
 
 DEFAULT_PORT = 8080
 DEFAULT_MAX_UPLOAD_MB = 20.0
-DEFAULT_MAX_PIXELS = 4096 * 4096
 # One request may fill at most this many pixels: the classical fill's work follows the hole's
 # area. A fully masked 1920×1080 photo took 19.5 s and 390 MB here (x86_64 at load average 6;
 # about 10 s unloaded), a whole 4096×4096 one 376 s and 3 GB.

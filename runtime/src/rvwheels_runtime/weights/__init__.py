@@ -14,7 +14,7 @@ from __future__ import annotations
 from rvwheels_runtime.weights.checksum import check_sha256
 from rvwheels_runtime.weights.errors import WeightsError
 from rvwheels_runtime.weights.layout import check_layout
-from rvwheels_runtime.weights.load import load_weights
+from rvwheels_runtime.weights.load import checked_model, load_weights
 from rvwheels_runtime.weights.npz import FORMAT_KEY, FORMAT_VERSION, save_npz
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "WeightsError",
     "check_layout",
     "check_sha256",
+    "checked_model",
     "load_weights",
     "save_npz",
 ]

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rvwheels_runtime.weights.checksum import LEGACY_HEAD, verify
+from rvwheels_runtime.weights.checksum import (
+    LEGACY_HEAD,
+    check_sha256,
+    is_legacy_torch_file,
+    verify,
+)
 from rvwheels_runtime.weights.errors import WeightsError, clip
 from rvwheels_runtime.weights.layout import check_layout
 from rvwheels_runtime.weights.legacy import read_torch_legacy
@@ -124,3 +129,19 @@ def _as_float32(array: np.ndarray) -> np.ndarray:
     if np.issubdtype(array.dtype, np.floating) and array.dtype != np.float32:
         return array.astype(np.float32)
     return array
+
+
+def checked_model(
+    model: str | os.PathLike[str] | Mapping[str, np.ndarray], sha256: str | None, *, onnx: bool
+) -> str | os.PathLike[str] | Mapping[str, np.ndarray]:
+    """With a sha256 (--model-sha256), the model file is checked before any backend reads it.
+    A legacy checkpoint is read here, with the digest, and handed over as weights (no backend
+    would get past the checksum rule otherwise); other files keep their path. ONNX files are
+    not weights this reader knows: only their digest is checked."""
+    if sha256 is None or isinstance(model, Mapping):
+        return model
+    path = Path(model)
+    if not onnx and is_legacy_torch_file(path):
+        return load_weights(path, sha256=sha256)
+    check_sha256(path, sha256)
+    return model
