@@ -33,7 +33,7 @@ def test_list_shows_every_recipe():
     proc = rvwheels("list", "--recipes", str(FIXTURE_RECIPES))
     assert proc.returncode == 0
     names = [line.split()[0] for line in proc.stdout.splitlines()]
-    assert names == ["rvw-fortran-blas", "rvw-meson-c", "rvw-setuptools-c"]
+    assert names == ["rvw-fortran-blas", "rvw-meson-c", "rvw-setuptools-c", "rvw-xtheadvector"]
     assert "fortran" in proc.stdout.splitlines()[0]
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rvwheels.environment.distro import Distro, detect_distro
+from rvwheels.environment.emulators import available_emulators, emulator_dir, load_emulator_spec
+from rvwheels.environment.emulators import is_ready as is_emulator_ready
 from rvwheels.environment.executor import Executor, HostExecutor, RootExecutor
 from rvwheels.environment.host import binfmt_registered, load_host_spec
 from rvwheels.environment.modes.cross import target_layout
@@ -51,6 +53,7 @@ def run_checks(options: BuildOptions) -> list[Check]:
         *_host_checks(options),
         *_root_checks(options, recipes),
         *_python_checks(options),
+        *_emulator_checks(options),
         *_recipe_libraries(recipes),
     ]
 
@@ -66,6 +69,18 @@ def _python_checks(options: BuildOptions) -> Iterator[Check]:
         if not built:
             detail += f"; use --python {version} (built on first use, ~10 min)"
         yield Check(name=f"python {version}", ok=True, detail=detail)
+
+
+def _emulator_checks(options: BuildOptions) -> Iterator[Check]:
+    """The emulators tests may name besides the default qemu-user: fetched (hash-checked from
+    Debian's archive) and cached on first use."""
+    for name in available_emulators(options.toolchain_dir):
+        spec = load_emulator_spec(name, options.toolchain_dir)
+        where = emulator_dir(spec, options.cache)
+        state = (
+            f"cached: {where}" if is_emulator_ready(spec, options.cache) else "fetched on first use"
+        )
+        yield Check(name=f"emulator {name}", ok=True, detail=f"{spec.description} ({state})")
 
 
 def _host_checks(options: BuildOptions) -> Iterator[Check]:

@@ -54,17 +54,26 @@ def test_pc_files_find_their_prefix_from_where_they_are(tmp_path):
 
 def test_only_a_non_default_variant_gets_a_local_version_label():
     recipe = load_recipe(RECIPES / "openblas.toml")
-    default, c910v = recipe.build.variants
+    default, generic, c910v = recipe.build.variants
     assert variant_version(recipe, default) == "0.3.34"
     assert variant_version(recipe, None) == "0.3.34"
     assert variant_version(recipe, c910v) == "0.3.34+c910v"
+    assert variant_version(recipe, generic) == "0.3.34+riscv64.generic"
     odd = VariantSpec(name="RISCV64_ZVL256B")
     assert variant_version(recipe, odd) == "0.3.34+riscv64.zvl256b"
 
 
 def test_the_openblas_recipe_says_what_it_provides():
     recipe = load_recipe(RECIPES / "openblas.toml")
-    assert recipe.build.variant(None).name == "RISCV64_GENERIC"
-    assert recipe.build.variant("C910V").runs_under_qemu is False
+    # One library for every machine by default; the TH1520-only build is tested under the
+    # emulator that has its vector unit.
+    assert recipe.build.variant(None).name == "DYNAMIC"
+    assert (
+        "DYNAMIC_LIST=C910V RISCV64_ZVL128B RISCV64_ZVL256B" in recipe.build.variant(None).make_args
+    )
+    (c910v_run,) = recipe.build.variant("C910V").test_under
+    assert c910v_run.emulator == "qemu-rvv071"
+    runs = [(run.emulator, run.env) for run in recipe.test.under]
+    assert runs == [("", {}), ("qemu-rvv071", {"OPENBLAS_CORETYPE": "C910V"})]
     assert recipe.build.variant("nope") is None
     assert recipe.provides.pkgconfig == ("openblas/lib/pkgconfig",)

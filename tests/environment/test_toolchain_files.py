@@ -1,5 +1,5 @@
-"""Every kind of toolchain file (target, root, host, distros, Python, libraries) is checked by
-the schema of its dataclasses: a misspelled key, an old underscore spelling, a wrong value or a
+"""Every kind of toolchain file (target, root, host, distros, Python, libraries, emulator) is
+checked by the schema of its dataclasses: a misspelled key, an old underscore spelling, a wrong value or a
 broken file is one line naming the file, the key and the fix."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 
 from rvwheels.drafting.draft import load_libraries
 from rvwheels.environment.distro import detect_distro, load_distro_families
+from rvwheels.environment.emulators import load_emulator_spec
 from rvwheels.environment.host import load_host_spec
 from rvwheels.environment.pythonspec import load_python_spec
 from rvwheels.environment.roots import available_roots, load_root_spec
@@ -26,6 +27,7 @@ LOADERS: dict[str, tuple[str, Callable[[Path], object]]] = {
     "distros": ("distros.toml", load_distro_families),
     "python": ("pythons/3.11.toml", lambda d: load_python_spec("3.11", d)),
     "libraries": ("libraries.toml", lambda d: load_libraries(d / "libraries.toml")),
+    "emulator": ("emulators/qemu-rvv071.toml", lambda d: load_emulator_spec("qemu-rvv071", d)),
 }
 
 # kind -> (old text, new text, fragment of the error after "FILE: ")
@@ -75,6 +77,13 @@ MISTAKES = {
         ('headers = ["zlib.h"]', 'headers = ["../../zlib.h"]', "zlib.headers[0]: "),
         ('debian = "zlib1g-dev"', 'debian = "zlib1g-dev; rm"', "is not a Debian package name"),
         ('names = ["zlib", "z", "ZLIB"]', "names = []", "zlib.names: is empty"),
+    ],
+    "emulator": [
+        ("cpu =", "cpus =", "cpus: unknown key; did you mean 'cpu'?"),
+        ('member = "usr/bin', 'member = "/usr/bin', "member: is not a path inside the .deb"),
+        ('member = "usr/bin', 'member = "../usr/bin', "member: is not a path inside the .deb"),
+        ("https://deb.debian.org", "file:///deb.debian.org", "url: "),
+        ('sha256 = "0b75', 'sha256 = "0B75', "sha256: "),
     ],
 }
 CASES = [(kind, *mistake) for kind, mistakes in MISTAKES.items() for mistake in mistakes]

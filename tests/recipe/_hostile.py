@@ -63,7 +63,9 @@ MAKE = {
     "build": {
         "backend": "make",
         "make": {"package": "hostile", "args": ["CC={cc}"], "install-args": ["PREFIX={prefix}"]},
-        "variants": {"GENERIC": {"make-args": ["TARGET=X"], "runs-under-qemu": False}},
+        "variants": {
+            "GENERIC": {"make-args": ["TARGET=X"], "test-under": [{"emulator": "qemu-x"}]}
+        },
     },
     "provides": {"pkgconfig": ["hostile/lib/pkgconfig"], "libdirs": ["hostile/lib"]},
     "test": {"imports": []},

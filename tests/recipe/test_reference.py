@@ -29,7 +29,7 @@ def test_every_key_of_the_spec_is_in_the_reference() -> None:
         "config-settings",
         "install-args",
         "make-args",
-        "runs-under-qemu",
+        "test-under",
         "requires-dist",
         "drop-requires",
     ):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rvwheels import paths
 from rvwheels.environment.sides import BuildEnvironment
 from rvwheels.recipe import placeholders
 from rvwheels.recipe.spec import Recipe, VariantSpec
@@ -36,6 +37,7 @@ class BuildJob:
     cache: Path
     log: Path
     jobs: int = 1  # compile jobs
+    toolchain_dir: Path = paths.TOOLCHAIN_DIR  # the emulators its tests may name
 
     @property
     def name(self) -> str:

@@ -7,6 +7,7 @@ Paths are always given as the executor sees them; ``inside(host_path)`` translat
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Mapping, Sequence
@@ -41,6 +42,10 @@ class Executor(Protocol):
 
     def which(self, program: str) -> str | None: ...
 
+    def bound(self, ro_binds: Mapping[Path, str]) -> Executor:
+        """The same executor, also seeing these host folders (read-only) where given."""
+        ...
+
 
 @dataclass(frozen=True)
 class HostExecutor:
@@ -66,6 +71,9 @@ class HostExecutor:
 
     def which(self, program: str) -> str | None:
         return shutil.which(program, path=self.base_env.get("PATH", os.environ.get("PATH")))
+
+    def bound(self, ro_binds: Mapping[Path, str]) -> HostExecutor:
+        return self  # this machine sees every folder already
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,11 @@ class RootExecutor:
             if candidate.is_file() and os.access(candidate, os.X_OK):
                 return f"{directory}/{program}"
         return None
+
+    def bound(self, ro_binds: Mapping[Path, str]) -> RootExecutor:
+        if not ro_binds:
+            return self
+        return dataclasses.replace(self, ro_binds={**self.ro_binds, **ro_binds})
 
 
 def resolve_in_root(root: Path, inner: str) -> Path:

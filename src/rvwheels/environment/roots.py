@@ -22,7 +22,14 @@ from rvwheels.schema import checks as check
 from rvwheels.schema import did_you_mean, internal, load_toml, show, toml
 
 # Mount points that executors bind into a read-only root; they must exist in the root.
-MOUNT_DIRS = ("rvw/work", "rvw/cache", "rvw/wheelhouse", "rvw/project", "rvw/pythons")
+MOUNT_DIRS = (
+    "rvw/work",
+    "rvw/cache",
+    "rvw/wheelhouse",
+    "rvw/project",
+    "rvw/pythons",
+    "rvw/emulators",
+)
 MOUNT_FILES = ("usr/local/bin/qemu-riscv64-static",)
 # Bump when the way roots are made changes, so old caches are not reused.
 ROOT_FORMAT = 1

@@ -114,6 +114,7 @@ def _build_one(entry: PlanEntry, done: dict[str, Outcome], run: Run) -> Outcome:
         cache=run.options.cache,
         log=log_path(run.options.logs_dir, entry.name),
         jobs=max(1, (os.cpu_count() or 1) // run.options.jobs),  # compile jobs per package
+        toolchain_dir=run.options.toolchain_dir,
     )
     key = build_key(job)
     waiting = lambda: progress.state(entry.name, "waiting", "another rvwheels is building it")  # noqa: E731

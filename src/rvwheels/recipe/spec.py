@@ -104,12 +104,35 @@ class MakeSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EmulationSpec:
+    """One run of a recipe's tests: under which emulator, with which extra variables."""
+
+    emulator: str = toml(
+        "",
+        check=check.emulator_name,
+        allow_empty=True,
+        doc='a toolchain/emulators/ file (its qemu and -cpu); "": the default qemu-user',
+    )
+    env: dict[str, str] = toml(
+        default_factory=dict,
+        keys=String(valid=check.env_name),
+        allow_empty=True,
+        doc="extra environment for this run (e.g. OPENBLAS_CORETYPE)",
+    )
+
+
+DEFAULT_RUNS = (EmulationSpec(),)
+
+
+@dataclass(frozen=True, kw_only=True)
 class VariantSpec:
     """One selectable flavour of a make build (e.g. an OpenBLAS TARGET)."""
 
     name: str
     make_args: tuple[str, ...] = toml((), placeholders=MAKE, doc="added to make's arguments")
-    runs_under_qemu: bool = toml(True, doc="false: qemu-user cannot run it; tests only natively")
+    test_under: tuple[EmulationSpec, ...] = toml(
+        (), doc="the runs of this variant's tests, instead of [[test.under]] (its CPU's emulator)"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,6 +279,11 @@ class TestSpec:
         minimum=1,
         maximum=MAX_TEST_TIMEOUT,
         doc="seconds for the whole test step",
+    )
+    under: tuple[EmulationSpec, ...] = toml(
+        DEFAULT_RUNS,
+        min_items=1,
+        doc="the runs of the imports and commands: each names an emulator and variables",
     )
 
 

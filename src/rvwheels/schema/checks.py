@@ -130,6 +130,12 @@ def meson_name(value: str) -> Complaint:
     return f"{show(value)} is not a Meson property name", "use letters, digits, _ and -"
 
 
+def emulator_name(value: str) -> Complaint:
+    if not value or (re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value) and len(value) <= 64):
+        return None
+    return f"{show(value)} is not an emulator name", "name a file in toolchain/emulators/"
+
+
 def root_name(value: str) -> Complaint:
     if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value) and len(value) <= 64:
         return None

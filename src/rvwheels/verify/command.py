@@ -32,6 +32,7 @@ from rvwheels.recipe.loader import load_recipes
 from rvwheels.recipe.spec import Recipe
 from rvwheels.run import run
 from rvwheels.verify.report import Report, WheelResult
+from rvwheels.verify.runs import DEFAULT_RUN, TestRun, prepare_runs, run_specs
 from rvwheels.verify.wheeltest import TestVenv, make_test_venv, pip_install, run_recipe_checks
 from rvwheels.wheelhouse import Wheelhouse
 
@@ -68,7 +69,8 @@ def verify(
     deadline = time.monotonic() + VERIFY_TIMEOUT
     venv = _install_everything(side, wheels, recipes, options, log, progress)
     for wheel in wheels:
-        report.wheels.append(_check_wheel(wheel, recipes, venv, log, deadline, progress))
+        runs = _runs_of(wheel, recipes, wheelhouse, venv.side, options, log)
+        report.wheels.append(_check_wheel(wheel, recipes, venv, runs, log, deadline, progress))
     files = {"model": model, "image": image, "mask": mask}
     progress.state("runtime", "self-check", "LaMa on these wheels")
     checks = _run_self_check(venv, {k: v for k, v in files.items() if v}, threads, log)
@@ -145,10 +147,30 @@ def _install_everything(
     return venv
 
 
+def _runs_of(
+    wheel: Path,
+    recipes: Mapping[str, Recipe],
+    wheelhouse: Wheelhouse,
+    side: Side,
+    options: BuildOptions,
+    log: Path,
+) -> list[TestRun]:
+    """The test runs of the wheel's recipe, for the variant its build record names."""
+    recipe = recipes.get(parse_wheel_filename(wheel.name)[0])
+    if recipe is None:
+        return [DEFAULT_RUN]
+    variant = recipe.build.variant((wheelhouse.record(wheel.name) or {}).get("variant"))
+    specs = run_specs(recipe, variant)
+    return prepare_runs(
+        specs, side=side, toolchain_dir=options.toolchain_dir, cache=options.cache, log=log
+    )
+
+
 def _check_wheel(
     wheel: Path,
     recipes: Mapping[str, Recipe],
     venv: TestVenv,
+    runs: list[TestRun],
     log: Path,
     deadline: float,
     progress: Progress,
@@ -158,7 +180,9 @@ def _check_wheel(
     detail = ""
     try:
         if project in recipes:
-            skipped = run_recipe_checks(recipes[project], venv, log=log, deadline=deadline)
+            skipped = run_recipe_checks(
+                recipes[project], venv, log=log, deadline=deadline, runs=runs
+            )
             if skipped:
                 detail = f"({skipped} source-tree test command(s) run at build time only)"
         else:

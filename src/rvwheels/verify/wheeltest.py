@@ -18,6 +18,7 @@ from rvwheels.errors import CommandFailed, WheelTestError
 from rvwheels.recipe import placeholders
 from rvwheels.recipe.spec import Recipe
 from rvwheels.repair import Repaired
+from rvwheels.verify.runs import DEFAULT_RUN, TestRun, prepare_runs, run_specs
 
 # In a test command, the unpacked source tree (for test files an sdist has and its wheel lacks).
 SOURCE = "{" + placeholders.SOURCE + "}"
@@ -41,6 +42,13 @@ def run_tests(job: BuildJob, repaired: Repaired) -> Tested:
         job, job.env.test, pypi_requirements(repaired.wheel, own=own, target=job.env.test.info)
     )
     source = job.work / "src"
+    runs = prepare_runs(
+        run_specs(job.recipe, job.variant),
+        side=job.env.test,
+        toolchain_dir=job.toolchain_dir,
+        cache=job.cache,
+        log=job.log,
+    )
     seconds = run_wheel_tests(
         job.recipe,
         repaired.wheel,
@@ -49,15 +57,9 @@ def run_tests(job: BuildJob, repaired: Repaired) -> Tested:
         wheelhouse=job.env.wheelhouse,
         log=job.log,
         source=source if source.is_dir() else None,
+        runs=runs,
     )
     return Tested(ran=True, seconds=seconds)
-
-
-def tests_can_run(job: BuildJob) -> bool:
-    """A variant whose code qemu-user cannot run is tested only natively, on riscv64."""
-    if job.variant is not None and not job.variant.runs_under_qemu:
-        return job.env.mode == "native" and job.env.test.info.machine == "riscv64"
-    return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,24 +113,42 @@ def pip_install(
 
 
 def run_recipe_checks(
-    recipe: Recipe, venv: TestVenv, *, log: Path, deadline: float, source: str | None = None
+    recipe: Recipe,
+    venv: TestVenv,
+    *,
+    log: Path,
+    deadline: float,
+    source: str | None = None,
+    runs: Sequence[TestRun] = (DEFAULT_RUN,),
 ) -> int:
-    """The recipe's imports and commands; "python" in a command is the venv's, "{source}" the
-    unpacked source tree as the venv sees it. Without a source (verify installs wheels only)
-    commands that need it are left out: they ran when the wheel was built. Returns how many."""
-    ex = venv.side.executor
-    for module in recipe.test.imports:
-        ex.run(
-            [venv.python, "-c", f"import {module}"], cwd=venv.cwd, log=log, timeout=_left(deadline)
-        )
-    skipped = 0
-    for command in recipe.test.commands:
-        if source is None and any(SOURCE in a for a in command):
-            skipped += 1
-            continue
-        argv = [venv.python if a == "python" else a.replace(SOURCE, source or "") for a in command]
-        ex.run(argv, cwd=venv.cwd, log=log, timeout=_left(deadline))
-    return skipped
+    """The recipe's imports and commands, once per run; "python" in a command is the venv's,
+    "{source}" the unpacked source tree as the venv sees it. Without a source (verify installs
+    wheels only) commands that need it are left out: they ran when the wheel was built.
+    Returns how many were left out."""
+    commands = [_argv(command, venv, source) for command in recipe.test.commands]
+    imports = [[venv.python, "-c", f"import {module}"] for module in recipe.test.imports]
+    for run in runs:
+        _note(log, f"# test run: {run.label}")
+        ex = venv.side.executor.bound(run.binds)
+        for argv in [*imports, *(c for c in commands if c is not None)]:
+            ex.run(
+                [*run.prefix, *argv], env=run.env, cwd=venv.cwd, log=log, timeout=_left(deadline)
+            )
+    return commands.count(None)
+
+
+def _argv(command: Sequence[str], venv: TestVenv, source: str | None) -> list[str] | None:
+    """A test command as the venv runs it, or None when it needs a source tree there is none of."""
+    if source is None and any(SOURCE in arg for arg in command):
+        return None
+    return [venv.python if a == "python" else a.replace(SOURCE, source or "") for a in command]
+
+
+def _note(log: Path | None, line: str) -> None:
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as f:
+            f.write(line + "\n")
 
 
 def run_wheel_tests(
@@ -140,6 +160,7 @@ def run_wheel_tests(
     wheelhouse: Path,
     log: Path,
     source: Path | None = None,
+    runs: Sequence[TestRun] = (DEFAULT_RUN,),
 ) -> float:
     """Return the seconds the tests took; raise WheelTestError when they fail."""
     started = time.monotonic()
@@ -155,7 +176,7 @@ def run_wheel_tests(
             timeout=_left(deadline),
         )
         inside = None if source is None else side.executor.inside(source)
-        run_recipe_checks(recipe, venv, log=log, deadline=deadline, source=inside)
+        run_recipe_checks(recipe, venv, log=log, deadline=deadline, source=inside, runs=runs)
     except CommandFailed as exc:
         first = exc.message.splitlines()[0]
         msg = f"{recipe.name}: {wheel.name} failed its tests ({first}); see {log}"
