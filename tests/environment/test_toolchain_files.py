@@ -1,6 +1,6 @@
 """Every kind of toolchain file (target, root, host, distros, Python, libraries, emulator) is
-checked by the schema of its dataclasses: a misspelled key, an old underscore spelling, a wrong value or a
-broken file is one line naming the file, the key and the fix."""
+checked by the schema of its dataclasses: a misspelled key, an old underscore spelling, a wrong
+value or a broken file is one line naming the file, the key and the fix."""
 
 from __future__ import annotations
 
