@@ -145,13 +145,26 @@ def doctor(mode) -> None:
 @click.option("--mask", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--threads", default=2, show_default=True, help="Threads for LaMa inference.")
 @click.option(
+    "--bench",
+    is_flag=True,
+    help="Instead of the tests: sgemm GFLOP/s per OpenBLAS kernel set and big-lama seconds "
+    "(marked as emulated when they run under qemu).",
+)
+@click.option(
+    "--bench-sizes",
+    metavar="WxH,...",
+    help="Images for --bench's LaMa timing (default 512x512,908x605).",
+)
+@click.option(
     "--python",
     "python",
     metavar="VERSION",
     help="Verify the wheels of this target Python, e.g. 3.11 (default: the roots' 3.13).",
 )
 @recipes_option
-def verify(wheelhouse, mode, model, image, mask, threads, python, recipes_dir) -> None:
+def verify(
+    wheelhouse, mode, model, image, mask, threads, bench, bench_sizes, python, recipes_dir
+) -> None:
     """Install the wheelhouse into a fresh riscv64 venv, run each wheel's recipe tests and a
     LaMa inference on them, and report."""
     from rvwheels.errors import ConfigurationError
@@ -171,6 +184,7 @@ def verify(wheelhouse, mode, model, image, mask, threads, python, recipes_dir) -
             mask=mask,
             threads=threads,
             progress=progress,
+            bench=_bench_args(bench, bench_sizes),
         )
     finally:
         progress.close()
@@ -216,6 +230,16 @@ def merge(sources, wheelhouse) -> None:
     from rvwheels.commands import merge_wheelhouses
 
     merge_wheelhouses(_options(wheelhouse=wheelhouse), list(sources))
+
+
+def _bench_args(bench: bool, sizes: str | None) -> list[str] | None:
+    """--bench's arguments for the runtime's benchmark, or None without --bench."""
+    if not bench:
+        if sizes:
+            msg = "--bench-sizes goes with --bench"
+            raise click.UsageError(msg)
+        return None
+    return ["--sizes", *sizes.split(",")] if sizes else []
 
 
 def _options(**kwargs) -> BuildOptions:

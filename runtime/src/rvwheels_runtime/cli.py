@@ -29,6 +29,7 @@ from rvwheels_runtime.image import (
     read_mask,
     write_image,
 )
+from rvwheels_runtime.model.threads import blas_summary
 from rvwheels_runtime.progress import Progress
 from rvwheels_runtime.strategies import (
     CROP_MARGIN,
@@ -238,6 +239,8 @@ def _inpaint(args: argparse.Namespace) -> int:
     model = checked_model(model, args.model_sha256, onnx=args.backend == "onnx")
     backend = get_backend(args.backend, model, args.threads, progress=progress)
     progress.message(f"loaded model ({args.backend} backend) in {time.monotonic() - loaded:.1f}s")
+    if args.backend == "numpy":
+        progress.message(blas_summary(args.threads))
     result = strategy.run(
         backend, image, mask, on_region=lambda i, n: progress.section(f"region {i}/{n}")
     )

@@ -10,6 +10,7 @@ recipe tests run; then the runtime proves itself with its own self-check
 from __future__ import annotations
 
 import json
+import platform
 import shutil
 import sys
 import tempfile
@@ -41,7 +42,8 @@ VERIFY_TIMEOUT = 3 * 3600
 INSTALL_TIMEOUT = 3600
 # The runtime's own check, run inside the riscv64 venv (see rvwheels_runtime/selfcheck.py).
 SELF_CHECK = "rvwheels_runtime.selfcheck"
-SELF_CHECK_REPORT = "selfcheck.json"
+# The runtime's benchmark (`verify --bench`): sgemm per kernel set, big-lama timings.
+BENCH = "rvwheels_runtime.bench"
 
 
 def verify(
@@ -52,7 +54,9 @@ def verify(
     mask: Path | None,
     threads: int,
     progress: Progress,
+    bench: list[str] | None = None,
 ) -> Report:
+    """``bench``: run the runtime's benchmark with these arguments instead of the tests."""
     from rvwheels.environment.modes import prepare_test_side
 
     log = log_path(options.logs_dir, "_verify")
@@ -68,6 +72,15 @@ def verify(
     wheels = wheelhouse.wheels_for_python(side.info.version)
     deadline = time.monotonic() + VERIFY_TIMEOUT
     venv = _install_everything(side, wheels, recipes, options, log, progress)
+    if bench is not None:
+        progress.state("bench", "running", "sgemm per kernel set, big-lama timings")
+        emulated = side.info.machine != platform.machine()
+        report.bench = _run_module(
+            venv, BENCH, [*bench, *(["--emulated"] if emulated else [])], threads, log
+        )
+        progress.finished("bench", "ok" if report.bench.get("version") else "FAILED")
+        _write_report(options, report)
+        return report
     for wheel in wheels:
         runs = _runs_of(wheel, recipes, wheelhouse, venv.side, options, log)
         report.wheels.append(_check_wheel(wheel, recipes, venv, runs, log, deadline, progress))
@@ -75,11 +88,16 @@ def verify(
     progress.state("runtime", "self-check", "LaMa on these wheels")
     checks = _run_self_check(venv, {k: v for k, v in files.items() if v}, threads, log)
     report.lama, report.lama_torch = checks.get("lama", checks), checks.get("lama_torch", {})
+    report.blas = checks.get("blas", {})
     progress.finished("runtime", "ok" if report.ok else "FAILED")
+    _write_report(options, report)
+    return report
+
+
+def _write_report(options: BuildOptions, report: Report) -> None:
     (options.wheelhouse / "verify-report.json").write_text(
         json.dumps(asdict(report) | {"ok": report.ok}, indent=1)
     )
-    return report
 
 
 def _publish_runtime(wheelhouse: Wheelhouse, log: Path) -> None:
@@ -200,19 +218,30 @@ def _run_self_check(
 ) -> dict[str, object]:
     """The runtime's self-check in the venv; ``files`` (model, image, mask) are copied next to
     it, the only host folder the environment sees, and handed on as --model, --image, --mask."""
-    ex = venv.side.executor
-    argv = [venv.python, "-m", SELF_CHECK, "--threads", str(threads)]
-    argv += ["--json", ex.inside(venv.host_cwd / SELF_CHECK_REPORT)]
+    args = []
     for option, source in files.items():
         copy = venv.host_cwd / f"input-{option}{source.suffix}"
         shutil.copyfile(source, copy)
-        argv += [f"--{option}", ex.inside(copy)]
+        args += [f"--{option}", venv.side.executor.inside(copy)]
+    return _run_module(venv, SELF_CHECK, args, threads, log)
+
+
+def _run_module(
+    venv: TestVenv, module: str, args: list[str], threads: int, log: Path
+) -> dict[str, object]:
+    """``python -m module --threads N --json FILE ARGS`` in the venv; the JSON it wrote, or
+    what went wrong."""
+    ex = venv.side.executor
+    report = venv.host_cwd / f"{module}.json"
+    report.unlink(missing_ok=True)
+    argv = [venv.python, "-m", module, "--threads", str(threads)]
+    argv += ["--json", ex.inside(report), *args]
     error = ""
     try:
         ex.run(argv, cwd=venv.cwd, log=log)
     except CommandFailed as exc:
         error = exc.message.splitlines()[0]
     try:
-        return json.loads((venv.host_cwd / SELF_CHECK_REPORT).read_text())
+        return json.loads(report.read_text())
     except (OSError, ValueError):
-        return {"ok": False, "error": error or f"the self-check wrote no report; see {log}"}
+        return {"ok": False, "error": error or f"{module} wrote no report; see {log}"}

@@ -97,6 +97,28 @@ def blas_threads(count: int) -> Iterator[BlasThreads | None]:
         blas.setter(previous)
 
 
+def blas_report(threads: int | None = None) -> dict[str, object]:
+    """What BLAS this process runs: library, the kernel set OpenBLAS chose for this CPU
+    (on a TH1520 "c910v" when its vector unit works, "riscv64_generic" when it does not), and
+    the threads inference gives it."""
+    blas = find_blas()
+    if blas is None:
+        return {"library": "", "core": "", "threads": 0}
+    return {
+        "library": Path(blas.library).name,
+        "core": blas.core,
+        "threads": threads or default_threads(),
+    }
+
+
+def blas_summary(threads: int | None = None) -> str:
+    """One line for progress output: "BLAS: OpenBLAS c910v kernels, 4 threads"."""
+    report = blas_report(threads)
+    if not report["library"]:
+        return "BLAS: no OpenBLAS found (numpy's own)"
+    return f"BLAS: OpenBLAS {report['core'] or 'unknown'} kernels, {report['threads']} threads"
+
+
 FFT = Callable[..., np.ndarray]
 
 
