@@ -41,3 +41,14 @@ def test_a_recipe_that_cannot_cross_build_builds_emulated_in_a_cross_run():
     assert mode_for(_recipe_with_modes("emulated"), "native") == "native"
     assert mode_for(_recipe_with_modes("cross"), "emulated") == "emulated"
     assert mode_for(_recipe_with_modes("native"), "cross") == "cross"
+
+
+def test_a_recipes_system_packages_make_a_root_of_their_own():
+    from rvwheels.environment.roots import extended, load_root_spec
+
+    cross = load_root_spec("cross")
+    assert extended(cross, ()) is cross
+    geos = extended(cross, ("libgeos-dev:riscv64",))
+    assert geos.name.startswith("cross-plus-") and geos.key != cross.key
+    assert geos.packages == (*cross.packages, "libgeos-dev:riscv64")
+    assert extended(cross, ("libgeos-dev:riscv64",)).key == geos.key  # the same root again

@@ -21,7 +21,7 @@ class FakeEnvironments:
     def __init__(self, env) -> None:
         self.env = env
 
-    def get(self, mode, build_root):
+    def get(self, mode, build_root, system=None):
         return self.env
 
 

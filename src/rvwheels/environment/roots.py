@@ -7,6 +7,7 @@ temporary folder and renamed into place, so an interrupted build never looks fin
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -92,6 +93,20 @@ def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> Root
         msg = f"{path}: no such root package list; {hint}"
         raise ToolchainError(msg)
     return load_toml(path, RootSpec, ToolchainError, what="a root package list", name=name)
+
+
+def extended(spec: RootSpec, packages: tuple[str, ...]) -> RootSpec:
+    """``spec`` with more packages (a recipe's [requires.system]): its own root, made once and
+    cached under its own key, so roots without them stay as they are."""
+    if not packages:
+        return spec
+    added = hashlib.sha256("\n".join(sorted(packages)).encode()).hexdigest()[:8]
+    return dataclasses.replace(
+        spec,
+        name=f"{spec.name}-plus-{added}",
+        description=f"{spec.description}, plus {', '.join(packages)}",
+        packages=(*spec.packages, *packages),
+    )
 
 
 def root_path(spec: RootSpec, cache: Path) -> Path:

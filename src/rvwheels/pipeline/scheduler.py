@@ -98,7 +98,10 @@ def _build_one(entry: PlanEntry, done: dict[str, Outcome], run: Run) -> Outcome:
         progress.finished(entry.name, "skipped", entry.skip)
         return Outcome(name=entry.name, ok=True, seconds=0.0, skipped=True)
     try:
-        env = run.environments.get(entry.mode, entry.recipe.build.roots.get(entry.mode))
+        build = entry.recipe.build
+        env = run.environments.get(
+            entry.mode, build.roots.get(entry.mode), entry.recipe.requires.system
+        )
         host = _host_wheels(entry, done, run.plan, env.test.info.version)
     except RvwheelsError as exc:
         progress.finished(entry.name, "failed", exc.message.splitlines()[0])

@@ -235,6 +235,25 @@ class CrossSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SystemSpec:
+    """Debian packages this recipe's build root needs beyond the mode's own list: a build root
+    with them is made (and cached) for it. Native builds use the machine as it is."""
+
+    target: tuple[str, ...] = toml(
+        (),
+        check=check.debian_package,
+        unique=True,
+        doc="the target's libraries and headers (in a cross root: as :riscv64)",
+    )
+    build: tuple[str, ...] = toml(
+        (), check=check.debian_package, unique=True, doc="tools the build machine runs"
+    )
+
+
+NO_SYSTEM = SystemSpec()
+
+
+@dataclass(frozen=True, kw_only=True)
 class RequiresSpec:
     """Host and run dependencies kept apart, as pyodide-build and conda-forge do: a new wheel
     of a host dependency rebuilds this package, a new wheel of a run dependency does not."""
@@ -254,6 +273,9 @@ class RequiresSpec:
     )
     libraries: tuple[LibrarySpec, ...] = toml(
         (), key="library", doc="what the target environment provides"
+    )
+    system: SystemSpec = toml(
+        default_factory=SystemSpec, doc="Debian packages its build root needs besides the mode's"
     )
 
 

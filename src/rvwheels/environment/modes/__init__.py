@@ -16,18 +16,25 @@ from typing import Protocol
 from rvwheels.environment.sides import BuildEnvironment, Side
 from rvwheels.environment.target import load_target
 from rvwheels.options import BuildOptions
-from rvwheels.recipe.spec import Recipe
+from rvwheels.recipe.spec import NO_SYSTEM, Recipe, SystemSpec
 
 
 class Mode(Protocol):
     """What a build mode module provides (cross.py, emulated.py, native.py)."""
 
     def prepare(
-        self, options: BuildOptions, *, log: Path, python: str | None, build_root: str | None
+        self,
+        options: BuildOptions,
+        *,
+        log: Path,
+        python: str | None,
+        build_root: str | None,
+        system: SystemSpec,
     ) -> BuildEnvironment:
         """The ready build environment. ``python``: a target version built by the toolchain
         (toolchain/pythons), or None for the roots' own; ``build_root``: a recipe's own build
-        root for this mode (build.roots)."""
+        root for this mode (build.roots); ``system``: the Debian packages the recipe's build
+        root needs besides the mode's own (requires.system)."""
         ...
 
     def test_side(self, options: BuildOptions, *, log: Path, python: str | None) -> Side:
@@ -43,9 +50,15 @@ def get_mode(name: str) -> Mode:
 
 
 def prepare_environment(
-    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+    options: BuildOptions,
+    *,
+    log: Path,
+    python: str | None = None,
+    build_root: str | None = None,
+    system: SystemSpec = NO_SYSTEM,
 ) -> BuildEnvironment:
-    return get_mode(options.mode).prepare(options, log=log, python=python, build_root=build_root)
+    mode = get_mode(options.mode)
+    return mode.prepare(options, log=log, python=python, build_root=build_root, system=system)
 
 
 class Environments:
@@ -56,22 +69,26 @@ class Environments:
         self.options = options
         self.python = python
         self.log = log
-        self._prepared: dict[tuple[str, str | None], BuildEnvironment] = {}
+        self._prepared: dict[tuple[str, str | None, SystemSpec], BuildEnvironment] = {}
         self._lock = threading.Lock()
 
     def default(self) -> BuildEnvironment:
         return self.get(self.options.mode, None)
 
-    def get(self, mode: str, build_root: str | None) -> BuildEnvironment:
+    def get(
+        self, mode: str, build_root: str | None, system: SystemSpec = NO_SYSTEM
+    ) -> BuildEnvironment:
+        key = (mode, build_root, system)
         with self._lock:
-            if (mode, build_root) not in self._prepared:
-                self._prepared[mode, build_root] = prepare_environment(
+            if key not in self._prepared:
+                self._prepared[key] = prepare_environment(
                     dataclasses.replace(self.options, mode=mode),
                     log=self.log,
                     python=self.python,
                     build_root=build_root,
+                    system=system,
                 )
-            return self._prepared[mode, build_root]
+            return self._prepared[key]
 
 
 def mode_for(recipe: Recipe, mode: str) -> str:

@@ -14,7 +14,7 @@ from rvwheels.environment.pythons import (
     ensure_cpython,
     load_python_spec,
 )
-from rvwheels.environment.roots import ensure_root, load_root_spec
+from rvwheels.environment.roots import ensure_root, extended, load_root_spec
 from rvwheels.environment.sides import Side, fingerprint, probe_python
 from rvwheels.environment.target import Target, load_target
 from rvwheels.errors import EnvError
@@ -30,11 +30,14 @@ def root_side(
     log: Path,
     with_qemu: bool = False,
     python: Install | None = None,
+    packages: tuple[str, ...] = (),
 ) -> Side:
     """A Side inside the cached root ``name`` (made if missing), with work, wheel cache and
     wheelhouse bound in. Only the work folder is writable. ``python``: a CPython built by the
-    toolchain, bound in and used instead of the root's own python3."""
-    root = ensure_root(load_root_spec(name, options.toolchain_dir), options.cache, log=log)
+    toolchain, bound in and used instead of the root's own python3; ``packages``: more Debian
+    packages the root must have (a root of its own, see roots.extended)."""
+    spec = extended(load_root_spec(name, options.toolchain_dir), packages)
+    root = ensure_root(spec, options.cache, log=log)
     options.work_dir.mkdir(parents=True, exist_ok=True)
     options.wheelhouse.mkdir(parents=True, exist_ok=True)
     wheels_base = options.cache / "wheels"
@@ -76,8 +79,10 @@ def root_sides(
     build_root: str,
     build_machine: str | None = None,
     with_qemu: bool = False,
+    packages: tuple[str, ...] = (),
 ) -> RootSides:
-    """``build_machine``: the build side's architecture (x86_64 for cross), default the target's."""
+    """``build_machine``: the build side's architecture (x86_64 for cross), default the target's;
+    ``packages``: more Debian packages for the build root."""
     target = load_target(toolchain_dir=options.toolchain_dir)
     built = toolchain_python(options, python, log=log)
 
@@ -91,6 +96,7 @@ def root_sides(
         log=log,
         with_qemu=with_qemu,
         python=interpreter(build_machine or target.machine),
+        packages=packages,
     )
     test = _clean_target_side(options, target, built, python, log=log)
     return RootSides(target=target, built=built, build=build, test=test)

@@ -13,13 +13,20 @@ from rvwheels.environment.modes._roots import root_sides, roots_fingerprint, tar
 from rvwheels.environment.pkgconfig import Layout
 from rvwheels.environment.pythons import BUILD_MACHINE, BuiltPython
 from rvwheels.environment.sides import BuildEnvironment
-from rvwheels.environment.target import Target
+from rvwheels.environment.target import Target, load_target
 from rvwheels.options import BuildOptions
+from rvwheels.recipe.spec import NO_SYSTEM, SystemSpec
 
 
 def prepare(
-    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+    options: BuildOptions,
+    *,
+    log: Path,
+    python: str | None = None,
+    build_root: str | None = None,
+    system: SystemSpec = NO_SYSTEM,
 ) -> BuildEnvironment:
+    target = load_target(toolchain_dir=options.toolchain_dir)
     sides = root_sides(
         options,
         log=log,
@@ -27,6 +34,8 @@ def prepare(
         build_root=build_root or "cross",
         build_machine=BUILD_MACHINE,
         with_qemu=True,
+        # In the multiarch root the target's libraries are the foreign architecture's.
+        packages=(*system.build, *(f"{p}:{target.machine}" for p in system.target)),
     )
     target, built, build, test = sides.target, sides.built, sides.build, sides.test
     cross = target.cross

@@ -10,12 +10,24 @@ from rvwheels.environment.modes._roots import root_sides, roots_fingerprint, tar
 from rvwheels.environment.pkgconfig import discover_layout
 from rvwheels.environment.sides import BuildEnvironment
 from rvwheels.options import BuildOptions
+from rvwheels.recipe.spec import NO_SYSTEM, SystemSpec
 
 
 def prepare(
-    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+    options: BuildOptions,
+    *,
+    log: Path,
+    python: str | None = None,
+    build_root: str | None = None,
+    system: SystemSpec = NO_SYSTEM,
 ) -> BuildEnvironment:
-    sides = root_sides(options, log=log, python=python, build_root=build_root or "target-dev")
+    sides = root_sides(
+        options,
+        log=log,
+        python=python,
+        build_root=build_root or "target-dev",
+        packages=(*system.build, *system.target),  # a riscv64 root: one architecture
+    )
     target, build, test = sides.target, sides.build, sides.test
     distro = detect_distro(build.executor.host_path("/etc/os-release"), options.toolchain_dir)
     return BuildEnvironment(

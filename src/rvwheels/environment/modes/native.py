@@ -17,12 +17,19 @@ from rvwheels.environment.sides import BuildEnvironment, Side, fingerprint, prob
 from rvwheels.environment.target import load_target
 from rvwheels.errors import ConfigurationError, EnvError
 from rvwheels.options import BuildOptions
+from rvwheels.recipe.spec import NO_SYSTEM, SystemSpec
 
 
 def prepare(
-    options: BuildOptions, *, log: Path, python: str | None = None, build_root: str | None = None
+    options: BuildOptions,
+    *,
+    log: Path,
+    python: str | None = None,
+    build_root: str | None = None,
+    system: SystemSpec = NO_SYSTEM,
 ) -> BuildEnvironment:
-    """``build_root`` is ignored: a native build uses this machine, never a root."""
+    """``build_root`` and ``system`` are ignored: a native build uses this machine as it is
+    (a missing library is reported by the build's checks, with the distribution's command)."""
     target = load_target(toolchain_dir=options.toolchain_dir)
     machine = os.uname().machine
     if machine != target.machine:
