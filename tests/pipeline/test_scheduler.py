@@ -20,6 +20,7 @@ from tests.builder._jobs import fake_env, recipe, requiring
 class FakeEnvironments:
     def __init__(self, env) -> None:
         self.env = env
+        self.log = "environment.log"
 
     def get(self, mode, build_root, system=None):
         return self.env

@@ -39,7 +39,14 @@ def test_specs_are_frozen_and_keyword_only(tmp_path: Path) -> None:
 
 def test_defaults_are_the_documented_ones() -> None:
     assert BuildSpec(backend="setuptools").modes == MODES == ("cross", "emulated", "native")
-    assert BACKENDS == ("meson-python", "setuptools", "make", "adopt")
+    assert BACKENDS == (
+        "meson-python",
+        "setuptools",
+        "scikit-build-core",
+        "maturin",
+        "make",
+        "adopt",
+    )
     assert TestSpec().timeout == 900
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from rvwheels.builder.backends import Backend, CompileInputs, get_backend
 from rvwheels.builder.fetching import Fetched
 from rvwheels.builder.job import BuildJob
-from rvwheels.builder.prepare import Prepared, compiler_cache
+from rvwheels.builder.prepare import Prepared
 from rvwheels.environment.venvs import make_venv, venv_path
 from rvwheels.recipe.placeholders import fill
 
@@ -65,21 +65,17 @@ def backend_env(job: BuildJob, backend: Backend, venv_bin: str) -> dict[str, str
         "PATH": venv_path(venv_bin),
         var: ":".join(job.pkgconfig_dirs()),
         **job.env.backend_env,
-        **compiler_cache_env(job, backend),
+        **compiler_cache_env(job),
+        **backend.extra_env(job, job.compiler_launcher),
         **{k: fill(v, values) for k, v in job.recipe.build.env.items()},
     }
 
 
-def compiler_cache_env(job: BuildJob, backend: Backend) -> dict[str, str]:
+def compiler_cache_env(job: BuildJob) -> dict[str, str]:
     """One cache per build environment, shared by every package and kept between builds, so a
     rebuild after a recipe change recompiles only what changed."""
-    launcher = compiler_cache(job)
-    if launcher is None:
+    if job.compiler_launcher is None:
         return {}
     cache_dir = job.env.work_dir / ".ccache" / job.env.mode
     cache_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        "CCACHE_DIR": job.inside(cache_dir),
-        "CCACHE_BASEDIR": job.inside(job.work),
-        **backend.compiler_launcher_env(job, launcher),
-    }
+    return {"CCACHE_DIR": job.inside(cache_dir), "CCACHE_BASEDIR": job.inside(job.work)}

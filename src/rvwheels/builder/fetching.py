@@ -50,11 +50,14 @@ def fetch(job: BuildJob) -> Fetched:
 
 
 def build_requirements(job: BuildJob, source: Path) -> list[str]:
-    """The build tools, the sdist's [build-system] requires, and pins of those we build."""
-    if not get_backend(job.recipe.build.backend).from_sdist:
-        return list(BUILD_TOOLS)
+    """The build tools (ours and the backend's), the sdist's [build-system] requires, and pins
+    of those we build."""
+    backend = get_backend(job.recipe.build.backend)
+    tools = [*BUILD_TOOLS, *backend.build_tools]
+    if not backend.from_sdist:
+        return tools
     sdist_requires = read_build_requires(source)
-    return [*BUILD_TOOLS, *sdist_requires, *pins_for_our_builds(sdist_requires, job.ours())]
+    return [*tools, *sdist_requires, *pins_for_our_builds(sdist_requires, job.ours())]
 
 
 def own_wheels_to_install(job: BuildJob, requirements: Sequence[str]) -> list[HostWheel]:

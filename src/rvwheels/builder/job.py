@@ -62,6 +62,11 @@ class BuildJob:
         return self.recipe.build.env.get("CXX", self.env.backend_env.get("CXX", "g++"))
 
     @property
+    def compiler_launcher(self) -> str | None:
+        """ccache, when the build environment has it (the Debian roots do)."""
+        return "ccache" if self.env.build.executor.which("ccache") else None
+
+    @property
     def python_tag(self) -> str:
         """cp311: the target Python the wheel is for."""
         return f"cp{self.env.test.info.version.replace('.', '')}"

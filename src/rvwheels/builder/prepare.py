@@ -1,5 +1,6 @@
 """Phase "preparing": a clean work folder with the host recipes' wheels unpacked (the target
-site), the source unpacked and patched, and, for a Meson cross build, its cross file."""
+site), the source unpacked and patched, and, in a cross build, the cross description the
+backend reads (a Meson cross file, a CMake toolchain file)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from rvwheels.builder.backends import get_backend
 from rvwheels.builder.fetching import Fetched
 from rvwheels.builder.job import BuildJob
 from rvwheels.builder.sourcetree import make_source_tree
-from rvwheels.environment.crossfile import render_cross_file
-from rvwheels.recipe.placeholders import fill_value
 
 # Left by the previous build of the same package; the compiler cache lives elsewhere.
 STALE = ("src", "dist", "repaired", "bld")
@@ -23,7 +22,7 @@ STALE = ("src", "dist", "repaired", "bld")
 class Prepared:
     tree: Path | None  # the patched source tree; None when nothing is unpacked (adopt)
     target_site: Path  # the host recipes' wheels, unpacked ({target_site})
-    cross_file: Path | None  # the Meson cross file of a cross build
+    cross_file: Path | None  # what the backend reads of the target (cross builds only)
 
 
 def prepare(job: BuildJob, fetched: Fetched) -> Prepared:
@@ -35,9 +34,8 @@ def prepare(job: BuildJob, fetched: Fetched) -> Prepared:
         return Prepared(tree=None, target_site=target_site, cross_file=None)
     tree = job.work / "src"
     make_source_tree(job.recipe, fetched.source, tree, log=job.log)
-    cross_file = None
-    if backend.cross_file and job.env.cross_file_args is not None:
-        cross_file = write_cross_file(job)
+    crossing = job.env.cross_file_args is not None
+    cross_file = backend.cross_description(job) if crossing else None
     return Prepared(tree=tree, target_site=target_site, cross_file=cross_file)
 
 
@@ -51,23 +49,3 @@ def unpack_host_wheels(job: BuildJob) -> Path:
         with zipfile.ZipFile(host.wheel) as zf:
             zf.extractall(site)
     return site
-
-
-def write_cross_file(job: BuildJob) -> Path:
-    assert job.env.cross_file_args is not None
-    values = job.placeholder_values()
-    path = job.work / "cross.ini"
-    path.write_text(
-        render_cross_file(
-            **job.env.cross_file_args,
-            properties={k: fill_value(v, values) for k, v in job.recipe.cross.properties.items()},
-            pkgconfig_libdir=job.pkgconfig_dirs(),
-            launcher=compiler_cache(job),
-        )
-    )
-    return path
-
-
-def compiler_cache(job: BuildJob) -> str | None:
-    """ccache, when the build environment has it (the Debian roots do)."""
-    return "ccache" if job.env.build.executor.which("ccache") else None

@@ -30,6 +30,26 @@ _FLOOR = Converted(String(valid=_manylinux_version), lambda v: tuple(int(x) for 
 
 
 @dataclass(frozen=True, kw_only=True)
+class CMakeSettings:
+    system_name: str = toml(doc="CMAKE_SYSTEM_NAME")
+    system_processor: str = toml(doc="CMAKE_SYSTEM_PROCESSOR")
+    ignore_path: tuple[str, ...] = toml((), doc="CMAKE_IGNORE_PATH: the build machine's libraries")
+    linker_flags: tuple[str, ...] = toml((), doc="for shared libraries and modules")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RustSettings:
+    target: str = toml(doc="Rust's target triple, e.g. riscv64gc-unknown-linux-gnu")
+    linker: str = toml(doc="what cargo links target code with")
+    build_packages: tuple[str, ...] = toml(
+        (), check=check.debian_package, doc="Debian's Rust compiler and cargo"
+    )
+    target_packages: tuple[str, ...] = toml(
+        (), check=check.debian_package, doc="the target's Rust standard library"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class CrossSettings:
     python_host_platform: str = toml(doc="_PYTHON_HOST_PLATFORM for sysconfig")
     sysconfigdata: str = toml(doc="_PYTHON_SYSCONFIGDATA_NAME")
@@ -39,6 +59,8 @@ class CrossSettings:
     env: dict[str, str] = toml(
         default_factory=dict, keys=String(valid=check.env_name), doc="for setuptools builds"
     )
+    cmake: CMakeSettings = toml(doc="scikit-build-core's CMake toolchain file")
+    rust: RustSettings = toml(doc="maturin's Rust target")
 
 
 @dataclass(frozen=True, kw_only=True)

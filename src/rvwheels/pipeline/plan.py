@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rvwheels.builder.backends import get_backend
 from rvwheels.environment.modes import mode_for
+from rvwheels.environment.target import Target, load_target
 from rvwheels.errors import ConfigurationError
 from rvwheels.options import BuildOptions
 from rvwheels.recipe.graph import ordered_closure
 from rvwheels.recipe.loader import load_recipes
-from rvwheels.recipe.spec import Recipe
+from rvwheels.recipe.spec import NO_SYSTEM, Recipe, SystemSpec
 from rvwheels.schema import did_you_mean
 
 NOTHING_ASKED = "name at least one package (see 'rvwheels list') or use --all"
@@ -29,6 +31,7 @@ class PlanEntry:
     variant: str | None  # the variant asked for with --variant, else the default
     host: tuple[str, ...]  # recipes it builds against: their wheels count for freshness
     run: tuple[str, ...]  # recipes its run requirements name: built first, tested with it
+    system: SystemSpec = NO_SYSTEM  # Debian packages its build root needs (recipe + backend)
     skip: str = ""  # why it is not built for this Python ("": it is built)
 
     @property
@@ -64,8 +67,9 @@ def resolve_plan(
     if not wanted:
         raise ConfigurationError(NOTHING_ASKED)
     closure = ordered_closure(wanted, recipes)
+    target = load_target(toolchain_dir=options.toolchain_dir)
     entries = tuple(
-        _entry(recipes[name], needs, python=python, options=options)
+        _entry(recipes[name], needs, python=python, options=options, target=target)
         for name, needs in closure.items()
     )
     return Plan(python=python, entries=entries, own_projects=frozenset(recipes))
@@ -77,7 +81,9 @@ def _entry(
     *,
     python: str,
     options: BuildOptions,
+    target: Target,
 ) -> PlanEntry:
+    backend = get_backend(recipe.build.backend)
     return PlanEntry(
         recipe=recipe,
         python=python,
@@ -85,7 +91,16 @@ def _entry(
         variant=_variant(recipe, options.variants.get(recipe.name)),
         host=recipe.requires.host,
         run=tuple(name for name in needs if name not in recipe.requires.host),
+        system=merged(backend.system(target), recipe.requires.system),
         skip=unsupported_python(recipe, python),
+    )
+
+
+def merged(*specs: SystemSpec) -> SystemSpec:
+    """The packages of every spec, in order, without repeats."""
+    return SystemSpec(
+        build=tuple(dict.fromkeys(p for spec in specs for p in spec.build)),
+        target=tuple(dict.fromkeys(p for spec in specs for p in spec.target)),
     )
 
 

@@ -21,7 +21,7 @@ from rvwheels.schema import checks as check
 from rvwheels.schema.nodes import ListOf, MapOf, OneOf, String, ValueCheck
 
 MODES = ("cross", "emulated", "native")
-BACKENDS = ("meson-python", "setuptools", "make", "adopt")
+BACKENDS = ("meson-python", "setuptools", "scikit-build-core", "maturin", "make", "adopt")
 DEFAULT_TEST_TIMEOUT = 900  # seconds for a recipe's whole test step
 MAX_TEST_TIMEOUT = 7 * 24 * 3600
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from rvwheels.builder.job import BuildJob
+from rvwheels.environment.target import Target
+from rvwheels.recipe.spec import SystemSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,12 +37,21 @@ class Backend(Protocol):
     from_sdist: bool
     # Its source is unpacked and patched before the build (not so an adopted build).
     unpacks_source: bool
-    # Reads a Meson cross file in a cross build.
-    cross_file: bool
+    # More requirements of the build venv (cmake for scikit-build-core).
+    build_tools: tuple[str, ...]
 
-    def compiler_launcher_env(self, job: BuildJob, launcher: str) -> dict[str, str]:
-        """Variables that put ``launcher`` (ccache) in front of the compilers, for backends
-        that take the compilers from the environment."""
+    def system(self, target: Target) -> SystemSpec:
+        """Debian packages every build root of this backend needs (maturin: Rust)."""
+        ...
+
+    def cross_description(self, job: BuildJob) -> Path | None:
+        """In a cross build, write what this backend reads to know the target (a Meson cross
+        file, a CMake toolchain file) into the work folder; None when it reads none."""
+        ...
+
+    def extra_env(self, job: BuildJob, launcher: str | None) -> dict[str, str]:
+        """Variables this backend needs: the compiler launcher (ccache) where it takes one
+        from the environment, where its cross description is, how the target is named."""
         ...
 
     def compile(self, job: BuildJob, inputs: CompileInputs) -> Path:
@@ -49,11 +60,13 @@ class Backend(Protocol):
 
 
 def get_backend(name: str) -> Backend:
-    from rvwheels.builder.backends import adopt, make, pep517
+    from rvwheels.builder.backends import adopt, make, maturin, pep517
 
     backends: Mapping[str, Backend] = {
         "meson-python": pep517.MESON_PYTHON,
         "setuptools": pep517.SETUPTOOLS,
+        "scikit-build-core": pep517.SCIKIT_BUILD_CORE,
+        "maturin": maturin.MATURIN,
         "make": make.MAKE,
         "adopt": adopt.ADOPT,
     }

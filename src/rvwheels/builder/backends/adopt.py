@@ -19,7 +19,8 @@ from rvwheels.adopt.rewrap import rewrap_wheel, unpack_wheel
 from rvwheels.adopt.sonames import patchelf_edits
 from rvwheels.builder.backends import CompileInputs
 from rvwheels.builder.job import BuildJob
-from rvwheels.recipe.spec import AdoptSpec, Recipe
+from rvwheels.environment.target import Target
+from rvwheels.recipe.spec import NO_SYSTEM, AdoptSpec, Recipe, SystemSpec
 from rvwheels.run import run
 
 
@@ -77,9 +78,15 @@ class AdoptBackend:
     compiles: bool = False  # an adopted build is compiled already
     from_sdist: bool = False
     unpacks_source: bool = False  # the adopted files are repacked as they are
-    cross_file: bool = False
+    build_tools: tuple[str, ...] = ()
 
-    def compiler_launcher_env(self, job: BuildJob, launcher: str) -> dict[str, str]:
+    def system(self, target: Target) -> SystemSpec:
+        return NO_SYSTEM
+
+    def cross_description(self, job: BuildJob) -> Path | None:
+        return None
+
+    def extra_env(self, job: BuildJob, launcher: str | None) -> dict[str, str]:
         return {}
 
     def compile(self, job: BuildJob, inputs: CompileInputs) -> Path:

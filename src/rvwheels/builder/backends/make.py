@@ -20,9 +20,10 @@ from rvwheels.adopt.rewrap import rewrap_wheel
 from rvwheels.builder.backends import CompileInputs
 from rvwheels.builder.job import BUILD_TIMEOUT, BuildJob
 from rvwheels.environment.executor import Executor
+from rvwheels.environment.target import Target
 from rvwheels.errors import BuildError, CommandFailed
 from rvwheels.recipe.placeholders import fill
-from rvwheels.recipe.spec import Recipe, VariantSpec
+from rvwheels.recipe.spec import NO_SYSTEM, Recipe, SystemSpec, VariantSpec
 
 _SONAME_LINK = re.compile(r"\.so\.\d+$")
 _PC_PREFIX = re.compile(r"^prefix=.*$", re.MULTILINE)
@@ -132,10 +133,16 @@ class MakeBackend:
     compiles: bool = True
     from_sdist: bool = False  # its Makefile, not PEP 517: no build requirements to install
     unpacks_source: bool = True
-    cross_file: bool = False
+    build_tools: tuple[str, ...] = ()
 
-    def compiler_launcher_env(self, job: BuildJob, launcher: str) -> dict[str, str]:
-        return {}  # the recipe's make args name the compilers ({cc}, {fc})
+    def system(self, target: Target) -> SystemSpec:
+        return NO_SYSTEM
+
+    def cross_description(self, job: BuildJob) -> Path | None:
+        return None  # the recipe's make args name the compilers ({cc}, {fc})
+
+    def extra_env(self, job: BuildJob, launcher: str | None) -> dict[str, str]:
+        return {}
 
     def compile(self, job: BuildJob, inputs: CompileInputs) -> Path:
         assert inputs.tree is not None

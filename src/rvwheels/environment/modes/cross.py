@@ -60,6 +60,9 @@ def prepare(
             "_PYTHON_HOST_PLATFORM": cross.python_host_platform,
             "_PYTHON_SYSCONFIGDATA_NAME": cross.sysconfigdata,
             **cross.env,
+            # PyO3 (maturin) reads the target Python from its _sysconfigdata's folder.
+            "PYO3_CROSS_PYTHON_VERSION": test.info.version,
+            "PYO3_CROSS_LIB_DIR": f"/usr/lib/python{test.info.version}",
             **({} if built is None else _target_sysconfig(built)),
         },
         cross_file_args={
@@ -91,6 +94,7 @@ def _target_sysconfig(built: BuiltPython) -> dict[str, str]:
     return {
         "_PYTHON_SYSCONFIGDATA_NAME": target.sysconfigdata_name,
         "PYTHONPATH": target.sysconfigdata_dir,
+        "PYO3_CROSS_LIB_DIR": target.sysconfigdata_dir,
     }
 
 
