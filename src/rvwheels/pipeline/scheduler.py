@@ -97,11 +97,11 @@ def _build_one(entry: PlanEntry, done: dict[str, Outcome], run: Run) -> Outcome:
         # Not a failure: `build --all --python 3.11` simply has no cp311 torchvision to make.
         progress.finished(entry.name, "skipped", entry.skip)
         return Outcome(name=entry.name, ok=True, seconds=0.0, skipped=True)
+    # A recipe's own build root (build.roots, requires.system) is made on first use: minutes.
+    progress.state(entry.name, "environment", f"{entry.mode}; log: {run.environments.log}")
     try:
-        build = entry.recipe.build
-        env = run.environments.get(
-            entry.mode, build.roots.get(entry.mode), entry.recipe.requires.system
-        )
+        root = entry.recipe.build.roots.get(entry.mode)
+        env = run.environments.get(entry.mode, root, entry.system)
         host = _host_wheels(entry, done, run.plan, env.test.info.version)
     except RvwheelsError as exc:
         progress.finished(entry.name, "failed", exc.message.splitlines()[0])
