@@ -1,0 +1,183 @@
+"""The TH1520's vector unit end to end (heavy: the run-time-choosing OpenBLAS, numpy and scipy
+built from scratch, hours on 2 cores).
+
+1. ``rvwheels build openblas numpy scipy`` into a fresh wheelhouse (OpenBLAS's default variant,
+   DYNAMIC_ARCH). Each recipe's tests ran twice: under the default qemu 7.2, where OpenBLAS
+   picks its scalar kernels, and under QEMU 5.2 with RVV 0.7.1 and OPENBLAS_CORETYPE=C910V,
+   where the checks print that the C910V kernels ran; both passed.
+2. The runtime's ``inpaint`` in a venv of that wheelhouse, under QEMU 5.2, on a photo-sized
+   image (1280×960, so the crop strategy runs LaMa on the masked region plus its 128-pixel
+   margin, as on the RVBook) with random weights of big-lama's layer shapes: with the C910V
+   kernels the result equals the scalar kernels' within one uint8 level.
+
+Big-lama's 18 residual blocks at that crop cost about 80 G multiply-adds, hours per run under
+QEMU 5.2 on 2 cores; the model here keeps every layer shape but has LAMA_BLOCKS of the blocks
+(each block is the same code, so they run every kernel the 18 would).
+
+    pytest --integration --heavy -s tests/integration/test_c910v.py
+
+``RVWHEELS_C910V_WHEELHOUSE=DIR`` reuses a wheelhouse an earlier run of this command built
+(``rvwheels build openblas numpy scipy --wheelhouse DIR``; its logs must still be in the cache)
+instead of building a fresh one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rvwheels_runtime.image import read_image, write_image
+from rvwheels_runtime.model import LamaConfig, random_weights
+from rvwheels_runtime.weights.npz import save_npz
+
+from rvwheels.environment.modes import prepare_test_side
+from rvwheels.locks import exclusive
+from rvwheels.options import resolve_options
+from rvwheels.progress import log_path
+from rvwheels.recipe.spec import EmulationSpec
+from rvwheels.run import run
+from rvwheels.verify.runs import TestRun, prepare_runs
+from rvwheels.verify.wheeltest import TestVenv, make_test_venv, pip_install
+from rvwheels.wheelhouse import Wheelhouse
+
+from .conftest import PROJECT, rvwheels
+
+pytestmark = [pytest.mark.integration, pytest.mark.heavy]
+STACK = ("openblas", "numpy", "scipy")
+VECTOR_RUN = "qemu-rvv071 OPENBLAS_CORETYPE=C910V"
+CORES = {"RISCV64_GENERIC": "riscv64_generic", "C910V": "c910v"}
+BUILD_TIMEOUT = 10 * 3600
+RUN_TIMEOUT = 4 * 3600
+LAMA_BLOCKS = 2
+PHOTO = (960, 1280)  # height, width: a 1.2-megapixel photo
+HOLE = (480, 640, 40)  # centre row, centre column, radius
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory) -> Path:
+    reused = os.environ.get("RVWHEELS_C910V_WHEELHOUSE")
+    if reused:
+        return Path(reused).absolute()
+    wh = tmp_path_factory.mktemp("c910v") / "wheelhouse"
+    started = time.monotonic()
+    result = rvwheels("build", *STACK, "--wheelhouse", str(wh), timeout=BUILD_TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    print(f"\nbuilt {', '.join(STACK)} in {(time.monotonic() - started) / 60:.0f} min")
+    return wh
+
+
+def runs_in(log: Path) -> dict[str, str]:
+    """A build log's test output, by run label ("default", VECTOR_RUN)."""
+    parts = re.split(r"^# test run: (.+)$", log.read_text(), flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_each_recipe_passed_its_tests_on_the_c910v_kernels_too(wheelhouse):
+    house = Wheelhouse(wheelhouse)
+    records = {r["name"]: r for w in house.wheels() if (r := house.record(w.name)) is not None}
+    assert records["openblas"]["variant"] == "DYNAMIC"
+    for name in STACK:
+        record = records[name]
+        assert record["test"] == {"ran": True, "passed": True, "seconds": record["test"]["seconds"]}
+        runs = runs_in(Path(record["log"]))
+        assert list(runs) == ["default", VECTOR_RUN], name
+        # The checks print the kernel set OpenBLAS ran ("| core: c910v"); each run's own only.
+        assert set(re.findall(r"\| core: (\S+)", runs["default"])) == {"riscv64_generic"}, name
+        assert set(re.findall(r"\| core: (\S+)", runs[VECTOR_RUN])) == {"c910v"}, name
+    # OpenBLAS's own 26 testers, every one on the C910V kernels.
+    vector_run = runs_in(Path(records["openblas"]["log"]))[VECTOR_RUN]
+    assert "openblas testers ok: 26 programs, core ['c910v']" in vector_run
+
+
+def photo() -> np.ndarray:
+    """A smooth, noisy RGB picture: structure for LaMa's convolutions and FFTs to work on."""
+    height, width = PHOTO
+    y, x = np.mgrid[0:height, 0:width] / width
+    channels = [np.sin(7 * x + 3 * y), np.cos(5 * y - 4 * x), np.sin(11 * x * y + 1)]
+    noise = np.random.default_rng(3).normal(0, 0.05, (height, width, 3))
+    return (np.clip(0.5 + 0.35 * np.stack(channels, -1) + noise, 0, 1) * 255).astype(np.uint8)
+
+
+def hole() -> np.ndarray:
+    row, column, radius = HOLE
+    y, x = np.mgrid[0 : PHOTO[0], 0 : PHOTO[1]]
+    return (y - row) ** 2 + (x - column) ** 2 <= radius**2
+
+
+def install_runtime(venv: TestVenv, wheelhouse: Path, log: Path) -> None:
+    """numpy and scipy from the wheelhouse's index alone, then the runtime built from this
+    checkout without its other requirements (the eraser's HTTP parsers: inpaint needs none)."""
+    built = venv.host_cwd.parent / "runtime-wheel"
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", built, PROJECT / "runtime"],
+        log=log,
+    )
+    index = "file://" + venv.side.executor.inside(wheelhouse) + "/simple"
+    pip_install(venv, ["numpy", "scipy"], links=[], index=index, log=log, timeout=RUN_TIMEOUT)
+    runtime = ["--no-deps", "rvwheels-runtime"]
+    pip_install(venv, runtime, links=[built], index=None, log=log, timeout=RUN_TIMEOUT)
+
+
+def write_inputs(folder: Path) -> None:
+    """The photo, its mask (the hole, white on black) and the model (random weights)."""
+    write_image(folder / "photo.png", photo())
+    write_image(folder / "mask.png", np.repeat(hole()[..., None], 3, -1).astype(np.uint8) * 255)
+    config = LamaConfig(n_blocks=LAMA_BLOCKS)
+    save_npz(random_weights(config), folder / "lama.npz")
+
+
+def inpaint(venv: TestVenv, emulated: TestRun, log: Path) -> tuple[np.ndarray, str]:
+    """inpaint in the venv under the run's emulator and variables: (result, progress output)."""
+    coretype = emulated.env["OPENBLAS_CORETYPE"]
+    out = f"out-{coretype}.png"
+    command = [venv.python, f"{Path(venv.python).parent}/inpaint", "photo.png", "mask.png"]
+    command += ["-o", out, "--model", "lama.npz"]
+    started = time.monotonic()
+    venv.side.executor.bound(emulated.binds).run(
+        [*emulated.prefix, *command], env=emulated.env, cwd=venv.cwd, log=log, timeout=RUN_TIMEOUT
+    )
+    print(f"\ninpaint on the {coretype} kernels, QEMU 5.2: {time.monotonic() - started:.0f} s")
+    return read_image(venv.host_cwd / out), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def inpainted(wheelhouse, tmp_path_factory) -> dict[str, tuple[np.ndarray, str]]:
+    """The runtime's inpaint under QEMU 5.2 on each kernel set: (result, progress output)."""
+    options = resolve_options(mode="cross", wheelhouse=wheelhouse, jobs=1, recipes_dir=None)
+    log = log_path(options.logs_dir, "_c910v_inpaint")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    logs = tmp_path_factory.mktemp("inpaint-logs")
+    with exclusive(options.work_dir / "_c910v_inpaint.lock"):
+        side = prepare_test_side(options, log=log)
+        work = options.work_dir / "_c910v_inpaint"
+        venv = make_test_venv(side, work, log=log, timeout=RUN_TIMEOUT)
+        install_runtime(venv, options.wheelhouse, log)
+        write_inputs(venv.host_cwd)
+        specs = [EmulationSpec(emulator="qemu-rvv071", env={"OPENBLAS_CORETYPE": c}) for c in CORES]
+        runs = prepare_runs(
+            tuple(specs),
+            side=side,
+            toolchain_dir=options.toolchain_dir,
+            cache=options.cache,
+            log=log,
+        )
+        return {c: inpaint(venv, r, logs / f"{c}.log") for c, r in zip(CORES, runs, strict=True)}
+
+
+def test_inpaint_on_the_c910v_kernels_equals_the_scalar_ones_within_one_level(inpainted):
+    original, filled = photo(), hole()
+    for coretype, (image, progress) in inpainted.items():
+        assert f"BLAS: OpenBLAS {CORES[coretype]} kernels" in progress, coretype
+        assert "region 1/1" in progress  # the crop strategy ran LaMa on the hole's surroundings
+        assert image.shape == original.shape
+        assert np.array_equal(image[~filled], original[~filled])
+        assert np.abs(image[filled].astype(int) - original[filled]).mean() > 1  # LaMa filled it
+    generic, vector = (inpainted[c][0].astype(np.int16) for c in CORES)
+    difference = np.abs(generic - vector)
+    print(f"max |C910V - generic| {difference.max()}, in {np.count_nonzero(difference)} values")
+    assert difference.max() <= 1
