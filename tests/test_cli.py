@@ -33,8 +33,15 @@ def test_list_shows_every_recipe():
     proc = rvwheels("list", "--recipes", str(FIXTURE_RECIPES))
     assert proc.returncode == 0
     names = [line.split()[0] for line in proc.stdout.splitlines()]
-    assert names == ["rvw-fortran-blas", "rvw-meson-c", "rvw-setuptools-c", "rvw-xtheadvector"]
-    assert "fortran" in proc.stdout.splitlines()[0]
+    assert names == [
+        "rvw-cmake-cxx",
+        "rvw-fortran-blas",
+        "rvw-meson-c",
+        "rvw-pyo3-rust",
+        "rvw-setuptools-c",
+        "rvw-xtheadvector",
+    ]
+    assert "fortran" in proc.stdout.splitlines()[1]
 
 
 def test_show_prints_the_resolved_recipe():

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from rvwheels import __version__
-from rvwheels.errors import RvwheelsError
+from rvwheels.errors import ConfigurationError, RvwheelsError
 from rvwheels.options import BuildOptions, resolve_options
 from rvwheels.recipe.spec import MODES
 
@@ -40,6 +40,13 @@ def cli() -> None:
 @cli.command()
 @click.argument("packages", nargs=-1)
 @click.option("--all", "build_all_recipes", is_flag=True, help="Build every recipe.")
+@click.option(
+    "-r",
+    "--requirement",
+    "requirements_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An app's requirements file: build what PyPI lacks for riscv64, then lock the set.",
+)
 @mode_option
 @wheelhouse_option
 @click.option("--jobs", "-j", default=1, show_default=True, help="Packages built at once.")
@@ -62,6 +69,7 @@ def cli() -> None:
 def build(
     packages,
     build_all_recipes,
+    requirements_file,
     mode,
     wheelhouse,
     jobs,
@@ -71,8 +79,9 @@ def build(
     variants,
     recipes_dir,
 ) -> None:
-    """Build PACKAGES (and the recipes they need) into the wheelhouse."""
-    from rvwheels.commands import run_build
+    """Build PACKAGES (and the recipes they need) into the wheelhouse; or, with -r, every
+    distribution of a requirements file that has no riscv64 wheel, and a lock of the set."""
+    from rvwheels.commands import run_build, run_requirement_set
 
     options = resolve_options(
         mode=mode,
@@ -84,7 +93,13 @@ def build(
         pythons=pythons,
         variants=variants,
     )
-    ok = run_build(options, list(packages), all_recipes=build_all_recipes)
+    if requirements_file is not None and (packages or build_all_recipes):
+        msg = "-r builds a requirements file: name no packages and no --all with it"
+        raise ConfigurationError(msg)
+    if requirements_file is not None:
+        ok = run_requirement_set(options, requirements_file)
+    else:
+        ok = run_build(options, list(packages), all_recipes=build_all_recipes)
     if not ok:
         sys.exit(1)
 

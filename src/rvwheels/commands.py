@@ -46,6 +46,27 @@ def run_build(options: BuildOptions, packages: list[str], *, all_recipes: bool) 
     return all(o.ok for o in outcomes)
 
 
+def run_requirement_set(options: BuildOptions, requirements_file) -> bool:
+    from rvwheels.appset.command import build_requirement_set
+
+    def build_recipes(options: BuildOptions, names: list[str]) -> bool:
+        return run_build(options, names, all_recipes=False)
+
+    outcomes = build_requirement_set(options, requirements_file, build_recipes)
+    for outcome in outcomes:
+        if outcome.lock is None:
+            click.echo(f"Python {outcome.python}: building {outcome.built[-1]} failed", err=True)
+            continue
+        built = ", ".join(outcome.built) or "nothing (PyPI and the wheelhouse had it all)"
+        click.echo(f"Python {outcome.python}: built {built}; lock: {outcome.lock}", err=True)
+        for draft in outcome.drafted:
+            click.echo(
+                f"drafted recipe that builds: {draft}; keep it: cp {draft} {options.recipes_dir}/",
+                err=True,
+            )
+    return all(outcome.lock is not None for outcome in outcomes)
+
+
 def print_summary(outcomes: list, options: BuildOptions, seconds: float) -> None:
     """One line per package, the failed builds' log tails, then each error's one line."""
     click.echo(f"\n{'package':<24} {'result':<8} {'time':>8}  wheel / error", err=True)

@@ -228,7 +228,7 @@ class Wheelhouse:
         published = []
         for source, record in items:
             target = self.root / source.path.name
-            digest = _atomic_write(target, _chunks(source.path))
+            digest = atomic_write(target, _chunks(source.path))
             new = dataclasses.replace(source, path=target, sha256=digest)
             self._write_record(new, record, keep_published=keep_published)
             current[target.name] = new
@@ -254,7 +254,7 @@ class Wheelhouse:
             stamp["published"] = _utc_now()
         self.records_dir.mkdir(exist_ok=True)
         text = json.dumps({**record, **stamp}, indent=2, ensure_ascii=False) + "\n"
-        _atomic_write(self.records_dir / f"{wheel.path.name}.json", [text.encode()])
+        atomic_write(self.records_dir / f"{wheel.path.name}.json", [text.encode()])
 
     def _merged_record(self, wheel: WheelFacts) -> dict:
         record = self.record(wheel.path.name) or {}
@@ -275,7 +275,7 @@ class Wheelhouse:
             self._write_project_page(project, entries)
         self.simple_dir.mkdir(parents=True, exist_ok=True)
         root_page = render_root_page(sorted(by_project))
-        _atomic_write(self.simple_dir / "index.html", [root_page.encode()])
+        atomic_write(self.simple_dir / "index.html", [root_page.encode()])
         self._remove_unlisted_projects(set(by_project))
 
     def _write_project_page(
@@ -283,7 +283,7 @@ class Wheelhouse:
     ) -> None:
         page = self.simple_dir / project / "index.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(page, [render_project_page(project, entries, hashless=hashless).encode()])
+        atomic_write(page, [render_project_page(project, entries, hashless=hashless).encode()])
 
     def _remove_unlisted_projects(self, listed: set[str]) -> None:
         # Only after the root page stopped naming them, so no link ever dangles. Renamed away
@@ -358,7 +358,7 @@ def _new_record(wheel_name: str, record: Mapping[str, object]) -> dict:
     return fields
 
 
-def _atomic_write(target: Path, chunks: Iterable[bytes]) -> str:
+def atomic_write(target: Path, chunks: Iterable[bytes]) -> str:
     """Write ``target`` through an fsync'ed temp file in its folder moved into place with
     ``os.replace``; return the sha256 of what was written."""
     temp = _temp_path(target)

@@ -8,6 +8,7 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -43,10 +44,42 @@ def fetch_release(name: str, version: str | None = None) -> Release:
     """The release ``version`` of ``name`` (the newest when None); FetchError says what failed."""
     if version is not None:
         _check_version(version)
-    template = PYPI_JSON if version is None else PYPI_RELEASE_JSON
-    url = template.format(name=quote(name), version=quote(version or ""))
-    document = _read_json(url, name, version)
+    # The project's document first: it describes the newest release, the one usually asked
+    # for (and some PyPI mirrors serve no per-release documents).
+    url = PYPI_JSON.format(name=quote(name))
+    document = _read_json(url, name, None)
+    newest = str((document.get("info") or {}).get("version", ""))
+    if version is not None and _differ(version, newest):
+        url = PYPI_RELEASE_JSON.format(name=quote(name), version=quote(version))
+        document = _read_json(url, name, version)
     return release_from_json(document, base=url)
+
+
+def _differ(asked: str, newest: str) -> bool:
+    try:
+        return Version(asked) != Version(newest)
+    except InvalidVersion:
+        return True
+
+
+def newest_matching(name: str, specifier: str) -> str:
+    """The newest release of ``name`` that ``specifier`` (">=1.3,<2") admits, not yanked;
+    pre-releases only if the specifier names one (as pip chooses)."""
+    document = _read_json(PYPI_JSON.format(name=quote(name)), name, None)
+    spec = SpecifierSet(specifier)
+    versions = []
+    for text, files in (document.get("releases") or {}).items():
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if files and not all(f.get("yanked") for f in files):
+            versions.append(version)
+    admitted = list(spec.filter(versions))
+    if not admitted:
+        msg = f"PyPI has no release of {name} that {specifier} admits; check the requirement"
+        raise FetchError(msg)
+    return str(max(admitted))
 
 
 def release_from_json(document: dict, *, base: str) -> Release:

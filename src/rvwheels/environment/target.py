@@ -71,6 +71,9 @@ class Target:
     qemu_in_root: str = toml(doc="where qemu-user is mounted inside the roots")
     python: str = toml(check=check.python_version, doc="the roots' own Python version, 3.13")
     manylinux_floor: tuple[int, int] = toml(node=_FLOOR, doc="the lowest manylinux tag")
+    manylinux_lock: tuple[int, int] = toml(
+        node=_FLOOR, doc="the newest manylinux tag a lock may pick: the oldest target's glibc"
+    )
     cross: CrossSettings = toml(doc="what cross builds need")
 
 
