@@ -12,7 +12,7 @@ from rvwheels.drafting.command import parse_name, write_validated
 from rvwheels.drafting.draft import compose, load_libraries, recipe_backend, run_requirements
 from rvwheels.drafting.pypi import Release, canonical_file_url, release_from_json
 from rvwheels.drafting.sdist import inspect_sdist
-from rvwheels.errors import ConfigurationError
+from rvwheels.errors import ConfigurationError, FetchError
 from rvwheels.paths import TOOLCHAIN_DIR
 from rvwheels.recipe.loader import load_recipe
 
@@ -178,3 +178,26 @@ def test_release_urls_become_pypis_own_and_names_parse():
     for bad in ("numpy>=2", "numpy[extra]", "numpy; python_version>'3'", "no pe"):
         with pytest.raises(ConfigurationError, match="write NAME or NAME==VERSION"):
             parse_name(bad)
+
+
+def test_the_newest_release_with_an_sdist_the_specifier_admits_is_drafted(monkeypatch):
+    from rvwheels.drafting import pypi
+
+    def release(*kinds, yanked=False):
+        return [{"packagetype": k, "yanked": yanked} for k in kinds]
+
+    document = {
+        "releases": {
+            "0.1.9": release("sdist", "bdist_wheel"),
+            "0.1.10": release("sdist"),
+            "0.1.11": release("sdist", yanked=True),
+            "0.2.0": release("bdist_wheel"),
+            "0.3.0rc1": release("sdist"),
+            "not a version": release("sdist"),
+        }
+    }
+    monkeypatch.setattr(pypi, "_read_json", lambda url, name, version: document)
+    assert pypi.newest_matching("kornia-rs", ">=0.1.9") == "0.1.10"
+    assert pypi.newest_matching("kornia-rs", "<0.1.10") == "0.1.9"
+    with pytest.raises(FetchError, match="no release of kornia-rs with an sdist"):
+        pypi.newest_matching("kornia-rs", ">=0.2")

@@ -63,7 +63,8 @@ def _differ(asked: str, newest: str) -> bool:
 
 
 def newest_matching(name: str, specifier: str) -> str:
-    """The newest release of ``name`` that ``specifier`` (">=1.3,<2") admits, not yanked;
+    """The newest release of ``name`` that ``specifier`` (">=1.3,<2") admits and that has an
+    sdist (what a recipe builds from; kornia-rs 0.2 has wheels only), not yanked;
     pre-releases only if the specifier names one (as pip chooses)."""
     document = _read_json(PYPI_JSON.format(name=quote(name)), name, None)
     spec = SpecifierSet(specifier)
@@ -73,11 +74,14 @@ def newest_matching(name: str, specifier: str) -> str:
             version = Version(text)
         except InvalidVersion:
             continue
-        if files and not all(f.get("yanked") for f in files):
+        if any(f.get("packagetype") == "sdist" and not f.get("yanked") for f in files):
             versions.append(version)
     admitted = list(spec.filter(versions))
     if not admitted:
-        msg = f"PyPI has no release of {name} that {specifier} admits; check the requirement"
+        msg = (
+            f"PyPI has no release of {name} with an sdist that '{specifier}' admits; "
+            "check the requirement"
+        )
         raise FetchError(msg)
     return str(max(admitted))
 
