@@ -55,67 +55,108 @@ def build_requirement_set(
     return outcomes
 
 
+@dataclasses.dataclass(kw_only=True)
+class _SetRun:
+    """One requirements file for one target Python, and what was built for it so far."""
+
+    options: BuildOptions  # with the work recipe folder and this one Python
+    requirements_file: Path
+    ours: Path  # the project's own recipe folder
+    target: TargetPython
+    log: Path
+    built: list[str] = dataclasses.field(default_factory=list)
+    drafted: list[Path] = dataclasses.field(default_factory=list)
+
+
 def _build_for(
     options: BuildOptions, requirements_file: Path, *, ours: Path, build_recipes: BuildRecipes
 ) -> SetOutcome:
     python = options.pythons[0]
-    progress = Progress()
     log = log_path(options.logs_dir, f"_set-{requirements_file.stem}-{python}")
-    progress.info(f"{requirements_file.name} for Python {python}; log: {log}")
+    progress = Progress()
     try:
+        progress.info(f"{requirements_file.name} for Python {python}; log: {log}")
         side = prepare_test_side(options, log=log)
-        target = target_python(options, side.info)
-        built: list[str] = []
-        drafted: list[Path] = []
-        resolution = _resolve_logged(requirements_file, target, options, progress, log)
-        while resolution.missing is not None:
-            name = canonicalize_name(resolution.missing.name)
-            if name in built or len(built) >= MAX_ROUNDS:
-                msg = (
-                    f"{name} was built, but pip still finds no wheel for "
-                    f"'{resolution.missing}' on riscv64 {target.abi}; see {log}"
-                )
-                raise BuildError(msg)
-            chosen = choose_recipe(
-                resolution.missing, recipes_dir=options.recipes_dir, ours=ours, options=options
+    finally:
+        progress.close()
+    run = _SetRun(
+        options=options,
+        requirements_file=requirements_file,
+        ours=ours,
+        target=target_python(options, side.info),
+        log=log,
+    )
+    resolution = _build_until_resolved(run, build_recipes)
+    if resolution is None:
+        return SetOutcome(python=python, lock=None, built=tuple(run.built), drafted=(), imported=0)
+    lock = write_lock(
+        lock_path(options.wheelhouse, requirements_file, run.target.abi),
+        lock_text(resolution.pinned, requirements_file=requirements_file, abi=run.target.abi),
+    )
+    imported = _check_lock(run, lock, resolution, side)
+    return SetOutcome(
+        python=python,
+        lock=lock,
+        built=tuple(run.built),
+        drafted=tuple(run.drafted),
+        imported=imported,
+    )
+
+
+def _build_until_resolved(run: _SetRun, build_recipes: BuildRecipes) -> Resolution | None:
+    """Resolve; build what pip says has no wheel; again, until pip resolves everything.
+    None when a build failed."""
+    resolution = _resolve_logged(run)
+    while resolution.missing is not None:
+        name = canonicalize_name(resolution.missing.name)
+        if name in run.built or len(run.built) >= MAX_ROUNDS:
+            msg = (
+                f"{name} was built, but pip still finds no wheel for "
+                f"'{resolution.missing}' on riscv64 {run.target.abi}; see {run.log}"
             )
-            how = f"drafted {chosen.drafted}" if chosen.drafted else "our recipe"
-            progress.info(f"{resolution.missing}: no riscv64 wheel; building it ({how})")
-            progress.close()
-            if not build_recipes(options, [name]):
-                return SetOutcome(
-                    python=python, lock=None, built=(*built, name), drafted=(), imported=0
-                )
-            progress = Progress()
-            built.append(name)
-            drafted += [chosen.drafted] if chosen.drafted else []
-            resolution = _resolve_logged(requirements_file, target, options, progress, log)
-        lock = write_lock(
-            lock_path(options.wheelhouse, requirements_file, target.abi),
-            lock_text(resolution.pinned, requirements_file=requirements_file, abi=target.abi),
+            raise BuildError(msg)
+        chosen = choose_recipe(
+            resolution.missing,
+            recipes_dir=run.options.recipes_dir,
+            ours=run.ours,
+            options=run.options,
         )
+        how = f"drafted {chosen.drafted}" if chosen.drafted else "our recipe"
+        _say(f"{resolution.missing}: no riscv64 wheel; building it ({how})")
+        run.built.append(name)
+        if not build_recipes(run.options, [name]):
+            return None
+        run.drafted += [chosen.drafted] if chosen.drafted else []
+        resolution = _resolve_logged(run)
+    return resolution
+
+
+def _say(message: str) -> None:
+    progress = Progress()
+    progress.info(message)
+    progress.close()
+
+
+def _check_lock(run: _SetRun, lock: Path, resolution: Resolution, side) -> int:
+    progress = Progress()
+    try:
         progress.state("install check", "running", f"{len(resolution.pinned)} distributions")
         started = time.monotonic()
         imported = check_install(
             lock,
             resolution.pinned,
             side=side,
-            wheelhouse=options.wheelhouse,
-            cache=options.cache,
-            work=options.work_dir / "appset" / f"check-{target.abi}",
-            log=log,
+            wheelhouse=run.options.wheelhouse,
+            cache=run.options.cache,
+            work=run.options.work_dir / "appset" / f"check-{run.target.abi}",
+            log=run.log,
         )
-        progress.finished(
-            "install check",
-            "ok",
-            f"{imported} modules in {format_seconds(time.monotonic() - started)}",
-        )
+        seconds = format_seconds(time.monotonic() - started)
+        progress.finished("install check", "ok", f"{imported} modules in {seconds}")
         progress.info(f"lock: {lock}")
     finally:
         progress.close()
-    return SetOutcome(
-        python=python, lock=lock, built=tuple(built), drafted=tuple(drafted), imported=imported
-    )
+    return imported
 
 
 def target_python(options: BuildOptions, info) -> TargetPython:
@@ -126,26 +167,25 @@ def target_python(options: BuildOptions, info) -> TargetPython:
     return TargetPython(info=info, platforms=tuple(platforms))
 
 
-def _resolve_logged(
-    requirements_file: Path,
-    target: TargetPython,
-    options: BuildOptions,
-    progress: Progress,
-    log: Path,
-) -> Resolution:
-    progress.state("resolve", "running", f"pip, for riscv64 {target.abi}")
-    started = time.monotonic()
-    resolution = resolve(
-        requirements_file,
-        target=target,
-        wheelhouse=options.wheelhouse,
-        report=options.work_dir / "appset" / f"report-{target.abi}.json",
-        log=log,
-    )
-    found = (
-        f"missing {resolution.missing}"
-        if resolution.missing
-        else f"{len(resolution.pinned)} pinned"
-    )
-    progress.finished("resolve", "done", f"{found} ({format_seconds(time.monotonic() - started)})")
+def _resolve_logged(run: _SetRun) -> Resolution:
+    progress = Progress()
+    try:
+        progress.state("resolve", "running", f"pip, for riscv64 {run.target.abi}")
+        started = time.monotonic()
+        resolution = resolve(
+            run.requirements_file,
+            target=run.target,
+            wheelhouse=run.options.wheelhouse,
+            report=run.options.work_dir / "appset" / f"report-{run.target.abi}.json",
+            log=run.log,
+        )
+        found = (
+            f"missing {resolution.missing}"
+            if resolution.missing
+            else f"{len(resolution.pinned)} pinned"
+        )
+        seconds = format_seconds(time.monotonic() - started)
+        progress.finished("resolve", "done", f"{found} ({seconds})")
+    finally:
+        progress.close()
     return resolution
