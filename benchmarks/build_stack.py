@@ -5,6 +5,8 @@ scipy built natively for x86_64 from the same sdist.
 
     python benchmarks/build_stack.py                 # every recipe: about an hour on 2 cores
     python benchmarks/build_stack.py --only pillow   # one small recipe, to check the script
+    python benchmarks/build_stack.py -r requirements/datascience.txt \
+        --emulated-ratio contourpy orjson            # an app's set; C++ and Rust cross/emulated
 
 Cold means a fresh cache (sources, PyPI wheels, work folders) and a fresh wheelhouse. The roots
 are linked from the normal cache, as they are made once by `rvwheels setup`, not by a build;
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -44,6 +47,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ratio-for", metavar="RECIPE", help="native comparison (default scipy)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--python", metavar="VERSIONS", help="rvwheels build --python, e.g. 3.11")
+    parser.add_argument("-r", metavar="REQUIREMENTS", help="rvwheels build -r this file instead")
+    parser.add_argument(
+        "--emulated-ratio",
+        nargs="*",
+        default=[],
+        metavar="RECIPE",
+        help="also build these fully emulated (no tests) and print cross/emulated build seconds",
+    )
     return parser.parse_args()
 
 
@@ -89,6 +100,31 @@ def native_ratio(name: str, records: dict[str, dict], tmp: Path, cache: Path) ->
     )
 
 
+def emulated_ratio(name: str, records: dict[str, dict], tmp: Path, env: dict) -> str:
+    """One line: the recipe's build seconds cross (this run) and fully emulated (built again
+    under qemu-user, as cibuildwheel would on x86_64, without tests), and their ratio."""
+    if name not in records:
+        return f"{name} cross/emulated: not measured: it was not built in this run"
+    wheelhouse = tmp / "emulated"
+    argv = ["build", name, "--mode", "emulated", "--no-test", "--force"]
+    argv += [
+        "--wheelhouse",
+        str(wheelhouse),
+        "--recipes",
+        str(Path(records[name]["recipe"]).parent),
+    ]
+    try:
+        run_rvwheels(*argv, env=env)
+    except subprocess.CalledProcessError:
+        return f"{name} cross/emulated: not measured: the emulated build failed"
+    cross = records[name]["seconds"]["building"]
+    emulated = build_records(wheelhouse)[name]["seconds"]["building"]
+    return (
+        f"{name} build: cross {cross:.0f} s, emulated {emulated:.0f} s, "
+        f"cross/emulated {cross / emulated:.2f} (emulated is {emulated / cross:.1f}x slower)"
+    )
+
+
 def report(command: str, records: dict, cold: float, noop: float, unchanged: bool) -> None:
     print(f"\nrvwheels {command}: {os.cpu_count()} cores; per-package seconds from build records")
     print_packages(records)
@@ -107,7 +143,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="rvw-stack-bench-"))
     cache = fresh_cache(tmp, with_roots=opts.fresh_roots)
     wheelhouse = tmp / "wheelhouse"
-    command = ["build", *(opts.only or ["--all"]), "--jobs", str(opts.jobs)]
+    wanted = ["-r", str(Path(opts.r).absolute())] if opts.r else (opts.only or ["--all"])
+    command = ["build", *wanted, "--jobs", str(opts.jobs)]
     command += ["--no-test"] if opts.no_test else []
     command += ["--python", opts.python] if opts.python else []
     argv = [*command, "--wheelhouse", str(wheelhouse)]
@@ -120,8 +157,10 @@ def main() -> None:
     unchanged = Wheelhouse(wheelhouse).snapshot() == before
     ratio_for = opts.ratio_for or (opts.only[0] if opts.only else "scipy")
     ratio_line = native_ratio(ratio_for, records, tmp, cache)
+    emulated_lines = [emulated_ratio(name, records, tmp, env) for name in opts.emulated_ratio]
     report(" ".join(command), records, cold, noop, unchanged)
     print(ratio_line)
+    print(*emulated_lines, sep="\n")
     print(f"peak RSS of any child process: {peak_rss_mib():.0f} MiB")
     if opts.keep:
         print(f"kept: {tmp}")
