@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from packaging.requirements import Requirement
 
 from rvwheels.appset.resolve import (
     Pinned,
+    Resolution,
     TargetPython,
     missing_requirement,
     pinned_from_report,
@@ -102,17 +104,22 @@ def test_markers_are_decided_for_the_target_machine_and_python(tmp_path):
         assert {p.name for p in resolution.pinned} == expected, version
 
 
-def test_a_dependency_without_a_wheel_is_reported_missing(tmp_path):
-    write_wheel(tmp_path, "app", requires=("nowheel>=2",))
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(f"--no-index\n--find-links {tmp_path}\napp\n")
-    resolution = resolve(
+def resolve_app_offline(folder: Path) -> Resolution:
+    """Resolve "app" from the wheels in ``folder`` alone, for riscv64 cp313."""
+    requirements = folder / "requirements.txt"
+    requirements.write_text(f"--no-index\n--find-links {folder}\napp\n")
+    return resolve(
         requirements,
         target=riscv64(),
-        wheelhouse=tmp_path,
-        report=tmp_path / "r.json",
-        log=tmp_path / "log",
+        wheelhouse=folder,
+        report=folder / "r.json",
+        log=folder / "log",
     )
+
+
+def test_a_dependency_without_a_wheel_is_reported_missing(tmp_path):
+    write_wheel(tmp_path, "app", requires=("nowheel>=2",))
+    resolution = resolve_app_offline(tmp_path)
     assert resolution.missing == Requirement("nowheel>=2") and resolution.pinned == ()
     assert "nowheel" in (tmp_path / "log").read_text()
     assert not (tmp_path / "r.json").exists()
@@ -121,14 +128,6 @@ def test_a_dependency_without_a_wheel_is_reported_missing(tmp_path):
 def test_an_earlier_failure_in_the_same_log_is_not_read_again(tmp_path):
     (tmp_path / "log").write_text(PIP_FAILED)
     write_wheel(tmp_path, "app")
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(f"--no-index\n--find-links {tmp_path}\napp\n")
-    resolution = resolve(
-        requirements,
-        target=riscv64(),
-        wheelhouse=tmp_path,
-        report=tmp_path / "r.json",
-        log=tmp_path / "log",
-    )
+    resolution = resolve_app_offline(tmp_path)
     assert resolution.missing is None and [p.name for p in resolution.pinned] == ["app"]
     assert json.loads((tmp_path / "r.json").read_text())["install"]

@@ -47,6 +47,28 @@ def test_verify_installs_from_the_index_and_runs_tiny_lama(numpy_wheelhouse):
     assert lama["peak_rss_mib"] > 0
 
 
+def test_verify_bench_runs_under_qemu_and_marks_its_numbers_emulated(numpy_wheelhouse):
+    result = rvwheels(
+        "verify",
+        "--bench",
+        "--bench-sizes",
+        "64x64",
+        "--wheelhouse",
+        str(numpy_wheelhouse),
+        timeout=3600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "bench on EMULATED: says nothing about hardware" in result.stdout
+    bench = json.loads((numpy_wheelhouse / "verify-report.json").read_text())["bench"]
+    assert bench["emulated"] is True and bench["sgemm_n"] == 512
+    rows = {row["kernel_set"]: row for row in bench["sgemm"]}
+    # This wheelhouse's OpenBLAS is the scalar variant: only its own kernel set runs.
+    assert rows["riscv64_generic"]["available"] and rows["riscv64_generic"]["gflops"] > 0
+    assert not rows["c910v"]["available"]
+    (lama,) = bench["lama"]
+    assert lama["seconds"] > 0
+
+
 def test_verify_of_an_empty_wheelhouse_is_one_clear_line(tmp_path):
     result = rvwheels("verify", "--wheelhouse", str(tmp_path / "empty"))
     assert result.returncode != 0 and "Traceback" not in result.stderr
