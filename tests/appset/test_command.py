@@ -114,3 +114,25 @@ def test_a_failed_build_ends_without_a_lock(monkeypatch, options, requirements):
 def test_a_missing_requirements_file_is_one_clear_error(options, tmp_path):
     with pytest.raises(ConfigurationError, match="no such requirements file"):
         command.build_requirement_set(options, tmp_path / "nope.txt", builds([]))
+
+
+def test_the_lock_admits_manylinux_2_38_unless_a_wheel_of_ours_needs_more(options, tmp_path):
+    info = PythonInfo(version="3.13", full="3.13.5", glibc=(2, 41), machine="riscv64")
+    assert command.target_python(options, info).platforms[0] == "manylinux_2_38_riscv64"
+    options.wheelhouse.mkdir()
+    for name in (
+        "torch-2.6.0-cp313-cp313-manylinux_2_39_riscv64.whl",
+        "numpy-2.4.6-cp311-cp311-manylinux_2_40_riscv64.whl",  # another Python's: not counted
+        "openblas-0.3.34-py3-none-linux_riscv64.whl",
+    ):
+        (options.wheelhouse / name).write_bytes(b"")
+    platforms = command.target_python(options, info).platforms
+    assert platforms[0] == "manylinux_2_39_riscv64" and platforms[-2:] == (
+        "manylinux_2_31_riscv64",
+        "linux_riscv64",
+    )
+
+
+def test_the_glibc_of_a_wheel_is_read_from_its_platform_tag():
+    assert command.manylinux_glibc(Path("a-1-cp313-cp313-manylinux_2_39_riscv64.whl")) == (2, 39)
+    assert command.manylinux_glibc(Path("a-1-py3-none-any.whl")) is None

@@ -5,22 +5,25 @@ and prove the lock installs and imports on riscv64."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from rvwheels.appset.installcheck import check_install
 from rvwheels.appset.lock import lock_path, lock_text, write_lock
 from rvwheels.appset.recipes import choose_recipe, work_recipes
 from rvwheels.appset.resolve import Resolution, TargetPython, resolve
 from rvwheels.environment.modes import prepare_test_side, target_pythons
+from rvwheels.environment.sides import PythonInfo
 from rvwheels.environment.target import load_target
 from rvwheels.errors import BuildError, ConfigurationError
 from rvwheels.fetch import manylinux_platforms
 from rvwheels.options import BuildOptions
 from rvwheels.progress import Progress, format_seconds, log_path
+from rvwheels.wheelhouse import Wheelhouse
 
 # Builds the named recipes into the wheelhouse (commands.run_build); False when one failed.
 BuildRecipes = Callable[[BuildOptions, list[str]], bool]
@@ -159,15 +162,30 @@ def _check_lock(run: _SetRun, lock: Path, resolution: Resolution, side) -> int:
     return imported
 
 
-def target_python(options: BuildOptions, info) -> TargetPython:
-    """The target as pip must see it: its interpreter, and the manylinux tags our wheels'
-    floor admits (not the build root's newer glibc: the RVBook's is older)."""
+def target_python(options: BuildOptions, info: PythonInfo) -> TargetPython:
+    """The target as pip must see it: its interpreter, and the manylinux tags from our floor up
+    to the oldest target's glibc (manylinux-lock: not the build root's newer one), or up to the
+    newest tag of one of our wheels for it in the wheelhouse, when one needs more (torch for
+    3.13 is Debian's, manylinux_2_39): a set that holds such a wheel needs that glibc anyway."""
     target = load_target(toolchain_dir=options.toolchain_dir)
-    platforms = manylinux_platforms(info.machine, target.manylinux_lock, target.manylinux_floor)
+    ours = Wheelhouse(options.wheelhouse).wheels_for_python(info.version)
+    newest = max([target.manylinux_lock, *filter(None, map(manylinux_glibc, ours))])
+    platforms = manylinux_platforms(info.machine, newest, target.manylinux_floor)
     return TargetPython(info=info, platforms=tuple(platforms))
 
 
+def manylinux_glibc(wheel: Path) -> tuple[int, int] | None:
+    """(2, 39) for a ``…-manylinux_2_39_riscv64.whl``; None for other platform tags."""
+    glibcs = [
+        (int(match[1]), int(match[2]))
+        for tag in parse_wheel_filename(wheel.name)[3]
+        if (match := re.fullmatch(r"manylinux_(\d+)_(\d+)_\w+", tag.platform))
+    ]
+    return max(glibcs, default=None)
+
+
 def _resolve_logged(run: _SetRun) -> Resolution:
+    run.target = target_python(run.options, run.target.info)  # our wheels may have changed
     progress = Progress()
     try:
         progress.state("resolve", "running", f"pip, for riscv64 {run.target.abi}")

@@ -1,0 +1,67 @@
+"""The scikit-build-core (CMake, C++) and maturin (Rust, PyO3) backends cross-build their
+fixtures: a riscv64 wheel each, repaired (zlib bundled for the C++ one), whose recipe test
+computes under qemu in the clean target root, then installed from the index alone."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from rvwheels.environment.executor import RootExecutor
+from rvwheels.environment.roots import load_root_spec, root_path
+from rvwheels.paths import cache_dir
+
+from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, install_from_index, rvwheels
+
+pytestmark = pytest.mark.integration
+
+FIXTURES = {"rvw-cmake-cxx": "rvw_cmake_cxx", "rvw-pyo3-rust": "rvw_pyo3_rust"}
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory):
+    wh = tmp_path_factory.mktemp("backends") / "wheelhouse"
+    result = rvwheels(
+        "build",
+        *FIXTURES,
+        "--recipes",
+        str(FIXTURE_RECIPES),
+        "--wheelhouse",
+        str(wh),
+        timeout=3600,
+    )
+    assert result.returncode == 0, result.stderr
+    return wh
+
+
+@pytest.mark.parametrize("project", FIXTURES.values())
+def test_each_backend_makes_a_repaired_tested_riscv64_wheel(wheelhouse, project):
+    (wheel,) = wheelhouse.glob(f"{project}-1.0.0-*.whl")
+    assert wheel.name.endswith("_riscv64.whl") and "manylinux_2_" in wheel.name
+    assert elf_machines(wheel) == {EM_RISCV}
+    record = json.loads((wheelhouse / "records" / f"{wheel.name}.json").read_text())
+    assert record["mode"] == "cross" and record["test"]["passed"] is True
+    assert record["tag"] in record["auditwheel_show"]
+
+
+def test_the_cmake_wheel_carries_the_target_zlib(wheelhouse):
+    (wheel,) = wheelhouse.glob("rvw_cmake_cxx-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("rvw_cmake_cxx.libs/libz") for n in names), names
+
+
+def test_both_install_from_the_index_and_compute(wheelhouse, tmp_path):
+    root = root_path(load_root_spec("target"), cache_dir())
+    ex = RootExecutor(
+        root=root, binds={tmp_path: "/rvw/work"}, ro_binds={wheelhouse: "/rvw/wheelhouse"}
+    )
+    out = install_from_index(
+        ex,
+        "python3",
+        FIXTURES,
+        "import zlib, rvw_cmake_cxx as c, rvw_pyo3_rust as r;"
+        "print(c.crc(b'riscv') == zlib.crc32(b'riscv'), r.sum_squares(3), r.arch())",
+    )
+    assert out.split() == ["True", "14", "riscv64"]
