@@ -1,11 +1,11 @@
 """The scikit-build-core (CMake, C++) and maturin (Rust, PyO3) backends cross-build their
-fixtures: a riscv64 wheel each, repaired (zlib bundled for the C++ one), whose recipe test
-computes under qemu in the clean target root, then installed from the index alone."""
+fixtures: a riscv64 wheel each, repaired, whose recipe test computes under qemu in the clean
+target root; then both install from the index alone and compute. (The C++ one links the
+target's zlib, which manylinux lets a wheel take from the system: repair bundles nothing.)"""
 
 from __future__ import annotations
 
 import json
-import zipfile
 
 import pytest
 
@@ -44,12 +44,6 @@ def test_each_backend_makes_a_repaired_tested_riscv64_wheel(wheelhouse, project)
     record = json.loads((wheelhouse / "records" / f"{wheel.name}.json").read_text())
     assert record["mode"] == "cross" and record["test"]["passed"] is True
     assert record["tag"] in record["auditwheel_show"]
-
-
-def test_the_cmake_wheel_carries_the_target_zlib(wheelhouse):
-    (wheel,) = wheelhouse.glob("rvw_cmake_cxx-*.whl")
-    names = zipfile.ZipFile(wheel).namelist()
-    assert any(n.startswith("rvw_cmake_cxx.libs/libz") for n in names), names
 
 
 def test_both_install_from_the_index_and_compute(wheelhouse, tmp_path):
