@@ -216,6 +216,9 @@ def _requires(host: Mapping[str, None], run: Sequence[str], system) -> list[str]
             f"rpm = {_q(entry.rpm)}",
             "",
         ]
+    if system:
+        # The build root must hold them: in a cross root, the riscv64 -dev packages.
+        lines += ["[requires.system]", f"target = {_list(e.debian for e in system)}", ""]
     return lines
 
 
