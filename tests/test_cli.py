@@ -73,3 +73,15 @@ def test_unknown_recipe_key_names_file_and_key(tmp_path):
 
 def test_no_package_named():
     assert_one_line_error(rvwheels("build", "--recipes", str(FIXTURE_RECIPES)), "--all")
+
+
+def test_build_r_of_a_missing_file_is_one_clear_line(tmp_path):
+    proc = rvwheels("build", "-r", str(tmp_path / "nope.txt"), "--wheelhouse", str(tmp_path))
+    assert_one_line_error(proc, "nope.txt", "no such requirements file")
+
+
+def test_build_r_takes_no_package_names_beside_it(tmp_path):
+    requirements = tmp_path / "app.txt"
+    requirements.write_text("six\n")
+    proc = rvwheels("build", "numpy", "-r", str(requirements), "--wheelhouse", str(tmp_path))
+    assert_one_line_error(proc, "-r builds a requirements file")
