@@ -10,6 +10,7 @@ from rvwheels.recipe.loader import load_recipe
 from rvwheels.recipe.spec import VariantSpec
 
 RECIPES = Path(__file__).parents[2] / "recipes"
+BUILT_AT = "/rvw/work/openblas/stage/openblas"  # the prefix as the build side saw it
 
 
 def _installed_tree(prefix: Path) -> None:
@@ -21,16 +22,17 @@ def _installed_tree(prefix: Path) -> None:
     os.symlink("libopenblas_riscv64_genericp-r0.3.34.so", lib / "libopenblas.so.0")
     os.symlink("libopenblas_riscv64_genericp-r0.3.34.so", lib / "libopenblas.so")
     (lib / "pkgconfig" / "openblas.pc").write_text(
-        "libdir=/rvw/work/openblas/stage/openblas/lib\n"
-        "prefix=/rvw/work/openblas/stage/openblas\n"
-        "Libs: -L${libdir} -lopenblas\n"
+        f"libdir={BUILT_AT}/lib\nincludedir={BUILT_AT}/include\nLibs: -L${{libdir}} -lopenblas\n"
+    )
+    (lib / "pkgconfig" / "withprefix.pc").write_text(
+        f"prefix={BUILT_AT}\nlibdir=${{prefix}}/lib\nLibs: -L${{libdir}} -lx\n"
     )
 
 
 def test_libraries_are_stored_once_under_their_soname(tmp_path):
     prefix = tmp_path / "openblas"
     _installed_tree(prefix)
-    make_relocatable(prefix)
+    make_relocatable(prefix, built_at=BUILT_AT)
     lib = prefix / "lib"
     assert not any(p.is_symlink() for p in lib.rglob("*"))
     assert sorted(p.name for p in lib.iterdir()) == [
@@ -45,10 +47,15 @@ def test_libraries_are_stored_once_under_their_soname(tmp_path):
 def test_pc_files_find_their_prefix_from_where_they_are(tmp_path):
     prefix = tmp_path / "openblas"
     _installed_tree(prefix)
-    make_relocatable(prefix)
-    text = (prefix / "lib" / "pkgconfig" / "openblas.pc").read_text()
-    assert "prefix=${pcfiledir}/../..\n" in text
-    assert "libdir=/rvw/work" in text  # only the prefix line is rewritten
+    make_relocatable(prefix, built_at=BUILT_AT)
+    pc = prefix / "lib" / "pkgconfig"
+    # OpenBLAS 0.3.34 names its build folder in libdir/includedir, with no prefix= line.
+    assert (pc / "openblas.pc").read_text().splitlines()[:2] == [
+        "libdir=${pcfiledir}/../../lib",
+        "includedir=${pcfiledir}/../../include",
+    ]
+    assert (pc / "withprefix.pc").read_text().startswith("prefix=${pcfiledir}/../..\n")
+    assert "/rvw/work" not in (pc / "openblas.pc").read_text() + (pc / "withprefix.pc").read_text()
     assert not (prefix / "lib" / "cmake").exists()
 
 

@@ -66,7 +66,7 @@ def build_library_wheel(job: MakeJob) -> Path:
     except CommandFailed as exc:
         msg = f"{job.recipe.name}: make failed; see {job.log}"
         raise BuildError(msg) from exc
-    make_relocatable(prefix)
+    make_relocatable(prefix, built_at=ex.inside(prefix))
     return rewrap_wheel(
         job.stage,
         job.dist,
@@ -85,7 +85,10 @@ def variant_version(recipe: Recipe, variant: VariantSpec | None) -> str:
     return f"{recipe.version}+{re.sub(r'[^a-z0-9]+', '.', variant.name.lower())}"
 
 
-def make_relocatable(prefix: Path) -> None:
+def make_relocatable(prefix: Path, *, built_at: str) -> None:
+    """``built_at``: the prefix as the build saw it. A .pc file names it in ``prefix=`` or,
+    as OpenBLAS's does, in ``libdir=``/``includedir=`` directly; left there, a build against
+    the wheel would link whatever that other package's work folder holds at the time."""
     for name in _DROPPED_DIRS:
         for found in prefix.rglob(name):
             if found.is_dir():
@@ -94,8 +97,9 @@ def make_relocatable(prefix: Path) -> None:
         _store_libraries_once(lib_dir)
     for pc in prefix.rglob("*.pc"):
         depth = len(pc.relative_to(prefix).parts) - 1
-        relative = "/".join([".."] * depth)
-        pc.write_text(_PC_PREFIX.sub(f"prefix=${{pcfiledir}}/{relative}", pc.read_text(), 1))
+        here = "${pcfiledir}/" + "/".join([".."] * depth)
+        text = pc.read_text().replace(built_at.rstrip("/"), here)
+        pc.write_text(_PC_PREFIX.sub(f"prefix={here}", text, 1))
 
 
 def _store_libraries_once(lib_dir: Path) -> None:
