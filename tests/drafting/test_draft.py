@@ -102,6 +102,7 @@ def test_the_draft_links_our_recipes_maps_libraries_and_validates(tmp_path):
     assert recipe.requires.run == ("numpy>=1.26", 'tomli; python_version < "3.11"')
     (geos,) = recipe.requires.libraries
     assert (geos.pkgconfig, geos.lib, geos.debian) == ("geos", "geos_c", "libgeos-dev")
+    assert recipe.requires.system.target == ("libgeos-dev",)  # for the build root
     assert recipe.cross.properties == {
         "numpy-include-dir": "{target_site}/numpy/_core/include",
         "pythran-include-dir": "{build_site}/pythran",

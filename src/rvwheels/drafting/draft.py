@@ -208,6 +208,9 @@ def _requires(host: Mapping[str, None], run: Sequence[str], system) -> list[str]
     if run:
         lines.append(f"run = {_list(run)}")
     lines = [*lines, ""] if len(lines) > 1 else []
+    debian = dict.fromkeys(entry.debian for entry in system)
+    if debian:  # the build root needs them (as :riscv64 in a cross root)
+        lines += ["[requires.system]", f"target = {_list(debian)}", ""]
     for entry in system:
         lines += [
             "[[requires.library]]",
