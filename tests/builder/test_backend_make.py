@@ -45,11 +45,38 @@ def test_libraries_are_stored_once_under_their_soname(tmp_path):
 def test_pc_files_find_their_prefix_from_where_they_are(tmp_path):
     prefix = tmp_path / "openblas"
     _installed_tree(prefix)
-    make_relocatable(prefix)
+    make_relocatable(prefix, installed_as="/rvw/work/openblas/stage/openblas")
     text = (prefix / "lib" / "pkgconfig" / "openblas.pc").read_text()
     assert "prefix=${pcfiledir}/../..\n" in text
-    assert "libdir=/rvw/work" in text  # only the prefix line is rewritten
+    assert "libdir=${pcfiledir}/../../lib\n" in text
+    assert "/rvw/work" not in text
     assert not (prefix / "lib" / "cmake").exists()
+
+
+def test_pc_files_without_a_prefix_line_lose_their_build_paths_too(tmp_path):
+    # OpenBLAS 0.3.34's openblas.pc: libdir= and includedir= absolute, no prefix= at all. Left
+    # as they were, a wheel's .pc sent later builds (numpy) to the openblas work folder, which
+    # the next openblas build empties.
+    prefix = tmp_path / "stage" / "openblas"
+    (prefix / "lib" / "pkgconfig").mkdir(parents=True)
+    pc = prefix / "lib" / "pkgconfig" / "openblas.pc"
+    pc.write_text(
+        "libdir=/rvw/work/openblas/stage/openblas/lib\n"
+        "includedir=/rvw/work/openblas/stage/openblas/include\n"
+        "other=/rvw/work/openblas/stage/openblas2/lib\n"
+        "Libs: -L${libdir} -lopenblas\nCflags: -I${includedir}\n"
+    )
+    make_relocatable(prefix, installed_as="/rvw/work/openblas/stage/openblas")
+    assert pc.read_text() == (
+        "libdir=${pcfiledir}/../../lib\n"
+        "includedir=${pcfiledir}/../../include\n"
+        "other=/rvw/work/openblas/stage/openblas2/lib\n"
+        "Libs: -L${libdir} -lopenblas\nCflags: -I${includedir}\n"
+    )
+    # A build without a root (native mode) installs at the host path itself.
+    pc.write_text(f"libdir={prefix}/lib\n")
+    make_relocatable(prefix)
+    assert pc.read_text() == "libdir=${pcfiledir}/../../lib\n"
 
 
 def test_only_a_non_default_variant_gets_a_local_version_label():

@@ -66,7 +66,7 @@ def build_library_wheel(job: MakeJob) -> Path:
     except CommandFailed as exc:
         msg = f"{job.recipe.name}: make failed; see {job.log}"
         raise BuildError(msg) from exc
-    make_relocatable(prefix)
+    make_relocatable(prefix, installed_as=values["prefix"])
     return rewrap_wheel(
         job.stage,
         job.dist,
@@ -85,7 +85,8 @@ def variant_version(recipe: Recipe, variant: VariantSpec | None) -> str:
     return f"{recipe.version}+{re.sub(r'[^a-z0-9]+', '.', variant.name.lower())}"
 
 
-def make_relocatable(prefix: Path) -> None:
+def make_relocatable(prefix: Path, *, installed_as: str | None = None) -> None:
+    """``installed_as``: the prefix as `make install` saw it (inside the build root)."""
     for name in _DROPPED_DIRS:
         for found in prefix.rglob(name):
             if found.is_dir():
@@ -95,7 +96,13 @@ def make_relocatable(prefix: Path) -> None:
     for pc in prefix.rglob("*.pc"):
         depth = len(pc.relative_to(prefix).parts) - 1
         relative = "/".join([".."] * depth)
-        pc.write_text(_PC_PREFIX.sub(f"prefix=${{pcfiledir}}/{relative}", pc.read_text(), 1))
+        here = f"${{pcfiledir}}/{relative}" if relative else "${pcfiledir}"
+        text = _PC_PREFIX.sub(f"prefix={here}", pc.read_text(), 1)
+        # Paths spelled out in full (OpenBLAS writes libdir= and includedir= with no prefix=):
+        # the install prefix becomes the .pc file's own place too.
+        for root in {str(prefix), installed_as} - {None, "", "/"}:
+            text = re.sub(re.escape(root.rstrip("/")) + r"(?=[/\s]|$)", here, text)
+        pc.write_text(text)
 
 
 def _store_libraries_once(lib_dir: Path) -> None:
