@@ -102,7 +102,7 @@ def test_the_draft_links_our_recipes_maps_libraries_and_validates(tmp_path):
     assert recipe.requires.run == ("numpy>=1.26", 'tomli; python_version < "3.11"')
     (geos,) = recipe.requires.libraries
     assert (geos.pkgconfig, geos.lib, geos.debian) == ("geos", "geos_c", "libgeos-dev")
-    assert recipe.requires.system.target == ("libgeos-dev",)  # installed in the build root
+    assert recipe.requires.system.target == ("libgeos-dev",)  # for the build root
     assert recipe.cross.properties == {
         "numpy-include-dir": "{target_site}/numpy/_core/include",
         "pythran-include-dir": "{build_site}/pythran",
@@ -202,3 +202,63 @@ def test_the_newest_release_with_an_sdist_the_specifier_admits_is_drafted(monkey
     assert pypi.newest_matching("kornia-rs", "<0.1.10") == "0.1.9"
     with pytest.raises(FetchError, match="no release of kornia-rs with an sdist"):
         pypi.newest_matching("kornia-rs", ">=0.4")
+
+
+def test_without_a_per_release_document_the_projects_files_and_the_sdists_metadata_serve(
+    monkeypatch, tmp_path
+):
+    # Some mirrors (the proxy here) serve the project's document but 404 on /NAME/VERSION/json.
+    from rvwheels.drafting import pypi
+
+    def files(version, kinds=("sdist",)):
+        return [
+            {
+                "packagetype": kind,
+                "url": f"https://files.pythonhosted.org/packages/ab/cd/kornia_rs-{version}.tar.gz",
+                "filename": f"kornia_rs-{version}.tar.gz",
+                "digests": {"sha256": "c" * 64},
+                "requires_python": ">=3.8",
+            }
+            for kind in kinds
+        ]
+
+    project = {
+        "info": {"name": "kornia-rs", "version": "0.2.0", "requires_dist": ["newest-only"]},
+        "urls": files("0.2.0", ("bdist_wheel",)),
+        "releases": {"0.1.14": files("0.1.14"), "0.2.0": files("0.2.0", ("bdist_wheel",))},
+    }
+
+    def read_json(url, name, version):
+        if version is None:
+            return project
+        raise pypi._NotFound(f"PyPI has no project or release {name}=={version}")
+
+    monkeypatch.setattr(pypi, "_read_json", read_json)
+    found = pypi.fetch_release("kornia-rs", "0.1.14")
+    assert (found.name, found.version, found.requires_python) == ("kornia-rs", "0.1.14", ">=3.8")
+    assert found.sdist_url.endswith("/kornia_rs-0.1.14.tar.gz") and found.sdist_sha256 == "c" * 64
+    assert found.requires_dist is None  # the project's info is 0.2.0's, not this release's
+    with pytest.raises(FetchError, match="no project or release kornia-rs==0.1.3"):
+        pypi.fetch_release("kornia-rs", "0.1.3")
+
+    pkg_info = "Metadata-Version: 2.4\nName: kornia-rs\nVersion: 0.1.14\n"
+    pkg_info += "Requires-Dist: numpy>=1.2\nRequires-Dist: pytest ; extra == 'dev'\n\nReadme.\n"
+    facts = inspect_sdist(
+        sdist(
+            tmp_path,
+            {
+                "PKG-INFO": pkg_info,
+                "pyproject.toml": '[build-system]\nbuild-backend = "maturin"\n',
+                "Cargo.toml": "",
+                "src/lib.rs": "",
+                "sub/PKG-INFO": "Requires-Dist: not-this\n",
+            },
+            top="kornia_rs-0.1.14",
+        )
+    )
+    assert facts.requires_dist == ("numpy>=1.2", "pytest ; extra == 'dev'")
+    draft = compose(found, facts, backend="maturin", ours={}, libraries={})
+    path = tmp_path / "recipes" / "kornia-rs.toml"
+    write_validated(path, draft.text)
+    assert load_recipe(path).requires.run == ("numpy>=1.2",)
+    assert inspect_sdist(sdist(tmp_path, {"setup.py": ""})).requires_dist is None

@@ -110,7 +110,10 @@ def compose(
     lines = _header(release, facts) + _package_and_source(release)
     lines += _build(backend, facts)
     lines += _cross(backend, host, facts)
-    lines += _requires(dict.fromkeys(host), run_requirements(release.requires_dist), system)
+    requires_dist = release.requires_dist
+    if requires_dist is None:  # PyPI gave only the files: the sdist's PKG-INFO says
+        requires_dist = facts.requires_dist or ()
+    lines += _requires(dict.fromkeys(host), run_requirements(requires_dist), system)
     lines += _test(facts.packages or (release.normalized.replace("-", "_"),))
     notes = [f"languages: {', '.join(facts.languages) or 'none found'}; backend: {backend}"]
     notes += [f"unknown system library '{n}' ({where}): add it to [[requires.library]] and "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urljoin, urlsplit
 
 from packaging.specifiers import SpecifierSet
@@ -26,7 +26,7 @@ class Release:
     version: str
     sdist_url: str | None  # None: the release has no sdist
     sdist_sha256: str | None
-    requires_dist: tuple[str, ...]
+    requires_dist: tuple[str, ...] | None  # None: PyPI did not say (read the sdist's PKG-INFO)
     requires_python: str | None
     wheels: tuple[str, ...]  # file names of the release's wheels
 
@@ -50,9 +50,39 @@ def fetch_release(name: str, version: str | None = None) -> Release:
     document = _read_json(url, name, None)
     newest = str((document.get("info") or {}).get("version", ""))
     if version is not None and _differ(version, newest):
-        url = PYPI_RELEASE_JSON.format(name=quote(name), version=quote(version))
-        document = _read_json(url, name, version)
+        release_url = PYPI_RELEASE_JSON.format(name=quote(name), version=quote(version))
+        try:
+            return release_from_json(_read_json(release_url, name, version), base=release_url)
+        except _NotFound:
+            # No per-release document (such mirrors exist): the project's document lists the
+            # release's files too, though not its metadata (None: read it from the sdist).
+            return release_from_project(document, version, base=url)
     return release_from_json(document, base=url)
+
+
+class _NotFound(FetchError):
+    """PyPI answered 404."""
+
+
+def release_from_project(document: dict, version: str, *, base: str) -> Release:
+    """Release ``version`` from the project's document: its files from ``releases``, with
+    ``requires_dist`` None (that document's metadata is the newest release's)."""
+    info = document.get("info") or {}
+    wanted = Version(version)
+    for text, files in (document.get("releases") or {}).items():
+        try:
+            if Version(text) != wanted:
+                continue
+        except InvalidVersion:
+            continue
+        found = release_from_json({"info": {"name": info.get("name", ""), "version": text},
+                                   "urls": files}, base=base)  # fmt: skip
+        pythons = {f.get("requires_python") for f in files} - {None, ""}
+        python = pythons.pop() if len(pythons) == 1 else None
+        return replace(found, requires_dist=None, requires_python=python)
+    name = str(info.get("name", "")) or "the project"
+    msg = f"PyPI has no project or release {name}=={version}; check the spelling and version"
+    raise FetchError(msg)
 
 
 def _differ(asked: str, newest: str) -> bool:
@@ -129,7 +159,7 @@ def _read_json(url: str, name: str, version: str | None) -> dict:
     except urllib.error.HTTPError as error:
         if error.code == 404:
             msg = f"PyPI has no project or release {what}; check the spelling and version"
-            raise FetchError(msg) from None
+            raise _NotFound(msg) from None
         msg = f"PyPI answered {error.code} for {what}; try again later"
         raise FetchError(msg) from None
     except (OSError, ValueError) as error:

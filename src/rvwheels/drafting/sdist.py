@@ -4,6 +4,7 @@ and the packages it installs."""
 
 from __future__ import annotations
 
+import email.parser
 import re
 import tarfile
 import zipfile
@@ -61,6 +62,7 @@ class SdistFacts:
     languages: tuple[str, ...]  # sorted: "C", "C++", "Cython", "Fortran", "Rust"
     libraries: tuple[tuple[str, str], ...]  # (name as looked up, which build file)
     packages: tuple[str, ...]  # top-level import packages
+    requires_dist: tuple[str, ...] | None = None  # PKG-INFO's Requires-Dist; None: no PKG-INFO
 
 
 def inspect_sdist(archive: Path) -> SdistFacts:
@@ -75,6 +77,7 @@ def inspect_sdist(archive: Path) -> SdistFacts:
         languages=_languages(names, texts),
         libraries=tuple(dict.fromkeys(_library_lookups(texts))),
         packages=_packages(names),
+        requires_dist=_requires_dist(texts.get("PKG-INFO")),
     )
 
 
@@ -133,6 +136,8 @@ def _below_top(name: str) -> str | None:
 
 
 def _is_build_file(rel: str) -> bool:
+    if rel == "PKG-INFO":  # the sdist's own metadata, at its top
+        return True
     name = PurePosixPath(rel).name
     return name in BUILD_FILES or name.endswith(".cmake") or name == "setup.cfg"
 
@@ -152,6 +157,13 @@ def _pyproject(text: str | None, archive: Path) -> dict:
     if text is None:
         return {}
     return parse_toml(text.encode(), archive / "pyproject.toml", FetchError)
+
+
+def _requires_dist(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    headers = email.parser.HeaderParser().parsestr(text)
+    return tuple(headers.get_all("Requires-Dist") or ())
 
 
 def _library_lookups(texts: dict[str, str]) -> Iterator[tuple[str, str]]:
