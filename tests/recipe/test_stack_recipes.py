@@ -48,9 +48,11 @@ def root_packages(name: str) -> set[str]:
 
 
 def debian_libraries() -> Iterator[tuple[str, str]]:
+    """The Debian packages of the libraries a recipe needs that its own [requires.system]
+    does not bring into its build root: the mode's root must have those."""
     for name, recipe in sorted(RECIPES.items()):
         for library in recipe.requires.libraries:
-            if library.debian:
+            if library.debian and library.debian not in recipe.requires.system.target:
                 yield name, library.debian
 
 
