@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from rvwheels.environment.executor import RootExecutor
+from rvwheels.environment.roots import load_root_spec, root_path
+from rvwheels.paths import cache_dir
 from rvwheels.wheelhouse import Wheelhouse
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -75,6 +78,33 @@ def wheelhouse_copy(seeded_wheelhouse, tmp_path) -> tuple[Path, dict[str, str]]:
     wh = tmp_path / "wheelhouse"
     shutil.copytree(seeded_wheelhouse, wh)
     return wh, Wheelhouse(wh).snapshot()
+
+
+def build_fixtures(factory, label: str, recipes, *args: str, timeout: float = 3600) -> Path:
+    """A fresh wheelhouse with the fixture ``recipes`` built into it (``args``: more options)."""
+    wh = factory.mktemp(label) / "wheelhouse"
+    result = rvwheels(
+        "build",
+        *recipes,
+        *args,
+        "--recipes",
+        str(FIXTURE_RECIPES),
+        "--wheelhouse",
+        str(wh),
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr
+    return wh
+
+
+def clean_target_root(wheelhouse: Path, work: Path) -> RootExecutor:
+    """The cached clean riscv64 root, with ``wheelhouse`` at /rvw/wheelhouse (read-only) and
+    ``work`` at /rvw/work."""
+    return RootExecutor(
+        root=root_path(load_root_spec("target"), cache_dir()),
+        binds={work: "/rvw/work"},
+        ro_binds={wheelhouse: "/rvw/wheelhouse"},
+    )
 
 
 def install_from_index(executor, python: str, projects, code: str, *, pip_from=None) -> str:

@@ -10,11 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rvwheels.environment.executor import RootExecutor
-from rvwheels.environment.roots import load_root_spec, root_path
-from rvwheels.paths import cache_dir
-
-from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, rvwheels
+from .conftest import EM_RISCV, FIXTURE_RECIPES, clean_target_root, elf_machines, rvwheels
 
 pytestmark = pytest.mark.integration
 
@@ -62,10 +58,7 @@ def test_pip_installs_the_lock_from_the_index_and_pypi_in_a_clean_root(built_set
     """The issue's own check: pip alone, --require-hashes, our index first and PyPI after."""
     wheelhouse, _, _ = built_set
     shutil.copyfile(_host_ca_bundle(), tmp_path / "ca.crt")
-    root = root_path(load_root_spec("target"), cache_dir())
-    ex = RootExecutor(
-        root=root, binds={tmp_path: "/rvw/work"}, ro_binds={wheelhouse: "/rvw/wheelhouse"}
-    )
+    ex = clean_target_root(wheelhouse, tmp_path)
     ex.run(["python3", "-m", "venv", "/rvw/work/venv"])
     ex.run(
         ["/rvw/work/venv/bin/pip", "install", "--no-cache-dir", "--cert", "/rvw/work/ca.crt"]

@@ -9,11 +9,7 @@ import json
 
 import pytest
 
-from rvwheels.environment.executor import RootExecutor
-from rvwheels.environment.roots import load_root_spec, root_path
-from rvwheels.paths import cache_dir
-
-from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, install_from_index, rvwheels
+from .conftest import EM_RISCV, build_fixtures, clean_target_root, elf_machines, install_from_index
 
 pytestmark = pytest.mark.integration
 
@@ -22,18 +18,7 @@ FIXTURES = {"rvw-cmake-cxx": "rvw_cmake_cxx", "rvw-pyo3-rust": "rvw_pyo3_rust"}
 
 @pytest.fixture(scope="module")
 def wheelhouse(tmp_path_factory):
-    wh = tmp_path_factory.mktemp("backends") / "wheelhouse"
-    result = rvwheels(
-        "build",
-        *FIXTURES,
-        "--recipes",
-        str(FIXTURE_RECIPES),
-        "--wheelhouse",
-        str(wh),
-        timeout=3600,
-    )
-    assert result.returncode == 0, result.stderr
-    return wh
+    return build_fixtures(tmp_path_factory, "backends", FIXTURES)
 
 
 @pytest.mark.parametrize("project", FIXTURES.values())
@@ -47,10 +32,7 @@ def test_each_backend_makes_a_repaired_tested_riscv64_wheel(wheelhouse, project)
 
 
 def test_both_install_from_the_index_and_compute(wheelhouse, tmp_path):
-    root = root_path(load_root_spec("target"), cache_dir())
-    ex = RootExecutor(
-        root=root, binds={tmp_path: "/rvw/work"}, ro_binds={wheelhouse: "/rvw/wheelhouse"}
-    )
+    ex = clean_target_root(wheelhouse, tmp_path)
     out = install_from_index(
         ex,
         "python3",

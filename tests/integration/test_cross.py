@@ -10,7 +10,14 @@ from rvwheels.environment.executor import RootExecutor
 from rvwheels.environment.roots import load_root_spec, root_path
 from rvwheels.paths import cache_dir
 
-from .conftest import EM_RISCV, FIXTURE_RECIPES, elf_machines, install_from_index, rvwheels
+from .conftest import (
+    EM_RISCV,
+    FIXTURE_RECIPES,
+    clean_target_root,
+    elf_machines,
+    install_from_index,
+    rvwheels,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -59,10 +66,7 @@ def test_fortran_fixture_bundles_openblas_and_libgfortran(cross_wheelhouse):
 
 
 def test_clean_root_installs_from_the_index_alone_and_computes(cross_wheelhouse, tmp_path):
-    root = root_path(load_root_spec("target"), cache_dir())
-    ex = RootExecutor(
-        root=root, binds={tmp_path: "/rvw/work"}, ro_binds={cross_wheelhouse: "/rvw/wheelhouse"}
-    )
+    ex = clean_target_root(cross_wheelhouse, tmp_path)
     out = install_from_index(
         ex,
         "python3",
