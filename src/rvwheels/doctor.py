@@ -126,7 +126,9 @@ def _root_checks(options: BuildOptions, recipes: Mapping[str, Recipe]) -> Iterat
             target_layout(target) if crossing else discover_layout(root, ["/usr"], target.triplet)
         )
         distro = detect_distro(root.host_path("/etc/os-release"), options.toolchain_dir)
-        yield from _library_checks(_libraries(recipes), root, layout, distro, f"in root {name}")
+        # A library a recipe's [requires.system] brings is in that recipe's own derived root.
+        libraries = _libraries(recipes, brought_by_recipe=True)
+        yield from _library_checks(libraries, root, layout, distro, f"in root {name}")
 
 
 def _compiler_checks(executor: Executor, binaries: Mapping[str, str]) -> Iterator[Check]:
@@ -140,11 +142,16 @@ def _compiler_checks(executor: Executor, binaries: Mapping[str, str]) -> Iterato
     yield _tool_check("pkg-config", executor, SETUP)
 
 
-def _libraries(recipes: Mapping[str, Recipe]) -> dict[str, tuple[LibrarySpec, list[str]]]:
-    """Each library the recipes need from the target (by pkg-config name), and who needs it."""
+def _libraries(
+    recipes: Mapping[str, Recipe], *, brought_by_recipe: bool = False
+) -> dict[str, tuple[LibrarySpec, list[str]]]:
+    """Each library the recipes need from the target (by pkg-config name), and who needs it;
+    ``brought_by_recipe``: leave out those the recipe's own [requires.system] installs."""
     needed: dict[str, tuple[LibrarySpec, list[str]]] = {}
     for name, recipe in sorted(recipes.items()):
         for library in recipe.requires.libraries:
+            if brought_by_recipe and library.debian in recipe.requires.system.target:
+                continue
             needed.setdefault(library.pkgconfig, (library, []))[1].append(name)
     return needed
 
