@@ -106,6 +106,22 @@ def test_a_new_host_dependency_rebuilds_its_dependents_a_new_run_dependency_does
     assert built == [] and all(o.fresh for o in third.values())
 
 
+def test_a_fresh_wheel_is_found_without_waiting_for_the_work_folder(tmp_path, built, monkeypatch):
+    # Another rvwheels building the same package for another wheelhouse holds its work lock.
+    first = _run(tmp_path, _plan(*_stack()))
+    built.clear()
+
+    def busy(path, *, on_wait=None):
+        raise AssertionError(f"waited for {path.name}")
+
+    monkeypatch.setattr(scheduler, "exclusive", busy)
+    again = _run(tmp_path, _plan(*_stack()))
+    assert built == [] and all(o.fresh for o in again.values())
+    assert again["base"].wheel == first["base"].wheel
+    with pytest.raises(AssertionError, match="waited for base.lock"):  # a build takes it
+        _run(tmp_path, _plan(*_stack(base_digest="b2")))
+
+
 def test_force_rebuilds_everything(tmp_path, built):
     _run(tmp_path, _plan(*_stack()))
     built.clear()

@@ -120,14 +120,23 @@ def _build_one(entry: PlanEntry, done: dict[str, Outcome], run: Run) -> Outcome:
         toolchain_dir=run.options.toolchain_dir,
     )
     key = build_key(job)
-    waiting = lambda: progress.state(entry.name, "waiting", "another rvwheels is building it")  # noqa: E731
-    # Checked under the lock: the process we waited for may have just built this very wheel.
-    with exclusive(run.options.work_dir / f"{entry.name}.lock", on_wait=waiting):
+
+    def fresh() -> Outcome | None:
         current = None if run.options.force else up_to_date_wheel(entry.recipe, key, run.wheelhouse)
-        if current is not None:
-            progress.finished(entry.name, "up to date", current.name)
-            return Outcome(name=entry.name, ok=True, seconds=0.0, wheel=current, fresh=True)
-        return _build_and_publish(job, run, key)
+        if current is None:
+            return None
+        progress.finished(entry.name, "up to date", current.name)
+        return Outcome(name=entry.name, ok=True, seconds=0.0, wheel=current, fresh=True)
+
+    # A wheel already up to date here needs no work folder: another rvwheels building this
+    # package for its own wheelhouse (OpenBLAS: 40 minutes) holds no one up (the wheelhouse
+    # is read as it is published, by os.replace).
+    if (outcome := fresh()) is not None:
+        return outcome
+    waiting = lambda: progress.state(entry.name, "waiting", "another rvwheels is building it")  # noqa: E731
+    # Checked again under the lock: the process we waited for may have just built this wheel.
+    with exclusive(run.options.work_dir / f"{entry.name}.lock", on_wait=waiting):
+        return fresh() or _build_and_publish(job, run, key)
 
 
 def _host_wheels(
