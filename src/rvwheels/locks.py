@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -27,3 +27,14 @@ def exclusive(path: Path, *, on_wait=None) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def make_once(folder: Path, ready: Callable[[], bool], make: Callable[[], None]) -> None:
+    """Call ``make`` to fill ``folder`` unless ``ready()``: two processes asking at once make
+    it once (the second waits for the first, then finds it ready)."""
+    if ready():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(folder.with_name(f".{folder.name}.lock")):
+        if not ready():
+            make()

@@ -15,11 +15,12 @@ from pathlib import Path, PurePosixPath
 from rvwheels import paths
 from rvwheels.errors import CommandFailed, ToolchainError
 from rvwheels.fetch import fetch_file
-from rvwheels.locks import exclusive
+from rvwheels.locks import make_once
 from rvwheels.recipe.spec import SourceSpec
 from rvwheels.run import run
 from rvwheels.schema import checks as check
-from rvwheels.schema import did_you_mean, internal, load_toml, toml
+from rvwheels.schema import internal, load_toml, toml
+from rvwheels.schema.files import available_names, named_file
 
 # Where an emulator is bound inside a root (the folder must exist there: roots.MOUNT_DIRS).
 MOUNT = "/rvw/emulators"
@@ -65,16 +66,11 @@ class Emulator:
 
 
 def available_emulators(toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> list[str]:
-    return sorted(path.stem for path in (toolchain_dir / "emulators").glob("*.toml"))
+    return available_names(toolchain_dir / "emulators")
 
 
 def load_emulator_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> EmulatorSpec:
-    path = toolchain_dir / "emulators" / f"{name}.toml"
-    if check.root_name(name) is not None or not path.is_file():
-        known = available_emulators(toolchain_dir)
-        hint = did_you_mean(name, known) or f"known emulators: {', '.join(known) or 'none'}"
-        msg = f"{path}: no such emulator; {hint}"
-        raise ToolchainError(msg)
+    path = named_file(toolchain_dir / "emulators", name, what="emulator", plural="emulators")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return load_toml(
         path, EmulatorSpec, ToolchainError, what="an emulator", name=name, digest=digest
@@ -92,11 +88,9 @@ def is_ready(spec: EmulatorSpec, cache: Path) -> bool:
 def ensure_emulator(spec: EmulatorSpec, cache: Path, *, log: Path) -> Emulator:
     """The emulator, fetched and unpacked into the cache first if needed (once, under a lock)."""
     folder = emulator_dir(spec, cache)
-    if not is_ready(spec, cache):
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with exclusive(folder.with_name(f".{folder.name}.lock")):
-            if not is_ready(spec, cache):
-                _unpack(spec, folder, cache=cache, log=log)
+    make_once(
+        folder, lambda: is_ready(spec, cache), lambda: _unpack(spec, folder, cache=cache, log=log)
+    )
     return Emulator(spec=spec, host_path=folder / spec.name)
 
 

@@ -34,7 +34,7 @@ from rvwheels.environment.pythonspec import load_python_spec as load_python_spec
 from rvwheels.environment.roots import ensure_root, load_root_spec
 from rvwheels.errors import CommandFailed, EnvError
 from rvwheels.fetch import fetch_file
-from rvwheels.locks import exclusive
+from rvwheels.locks import make_once
 from rvwheels.recipe.spec import SourceSpec
 
 PYTHONS_MOUNT = "/rvw/pythons"
@@ -171,11 +171,11 @@ def read_sysconfigdata_name(host_dir: Path, version: str) -> str:
 def ensure_cpython(spec: PythonSpec, *, cache: Path, toolchain_dir: Path, log: Path) -> BuiltPython:
     """Return the cached build of ``spec``, building (and smoke-checking) it first if needed."""
     final = python_dir(spec, cache)
-    if not is_ready(final):
-        final.parent.mkdir(parents=True, exist_ok=True)
-        with exclusive(final.with_name(f".{final.name}.lock")):
-            if not is_ready(final):
-                _build(spec, final, cache=cache, toolchain_dir=toolchain_dir, log=log)
+    make_once(
+        final,
+        lambda: is_ready(final),
+        lambda: _build(spec, final, cache=cache, toolchain_dir=toolchain_dir, log=log),
+    )
     return built_python(spec, final)
 
 

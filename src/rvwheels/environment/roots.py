@@ -17,10 +17,11 @@ from pathlib import Path
 
 from rvwheels import paths
 from rvwheels.errors import ToolchainError
-from rvwheels.locks import exclusive
+from rvwheels.locks import make_once
 from rvwheels.run import run
 from rvwheels.schema import checks as check
-from rvwheels.schema import did_you_mean, internal, load_toml, show, toml
+from rvwheels.schema import internal, load_toml, show, toml
+from rvwheels.schema.files import available_names, named_file
 
 # Mount points that executors bind into a read-only root; they must exist in the root.
 MOUNT_DIRS = (
@@ -82,16 +83,11 @@ class RootSpec:
 
 
 def available_roots(toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> list[str]:
-    return sorted(path.stem for path in (toolchain_dir / "roots").glob("*.toml"))
+    return available_names(toolchain_dir / "roots")
 
 
 def load_root_spec(name: str, toolchain_dir: Path = paths.TOOLCHAIN_DIR) -> RootSpec:
-    path = toolchain_dir / "roots" / f"{name}.toml"
-    if check.root_name(name) is not None or not path.is_file():
-        known = available_roots(toolchain_dir)
-        hint = did_you_mean(name, known) or f"known roots: {', '.join(known) or 'none'}"
-        msg = f"{path}: no such root package list; {hint}"
-        raise ToolchainError(msg)
+    path = named_file(toolchain_dir / "roots", name, what="root package list", plural="roots")
     return load_toml(path, RootSpec, ToolchainError, what="a root package list", name=name)
 
 
@@ -121,10 +117,7 @@ def ensure_root(spec: RootSpec, cache: Path, *, log: Path) -> Path:
     """Return the root for ``spec``, making it with mmdebstrap first if it is not cached.
     Two processes asking for the same missing root make it once: the second waits."""
     final = root_path(spec, cache)
-    if not is_ready(spec, cache):
-        with exclusive(final.with_name(f".{final.name}.lock")):
-            if not is_ready(spec, cache):
-                _make_root(spec, final, log=log)
+    make_once(final, lambda: is_ready(spec, cache), lambda: _make_root(spec, final, log=log))
     # Roots made before a mount point was added get it here; an empty folder changes
     # nothing else in them.
     _add_mount_points(final)

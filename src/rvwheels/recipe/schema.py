@@ -9,10 +9,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rvwheels.recipe.spec import BuildSpec, Recipe
-
-# did_you_mean and show lived here before rvwheels.schema; rvwheels.pipeline.plan imports them.
-from rvwheels.schema import did_you_mean as did_you_mean
-from rvwheels.schema import show as show
 from rvwheels.schema import table_for
 from rvwheels.schema.nodes import Key, ListOf, Table
 

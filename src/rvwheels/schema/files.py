@@ -12,9 +12,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from rvwheels.errors import RvwheelsError
+from rvwheels.errors import RvwheelsError, ToolchainError
+from rvwheels.schema import checks as check
 from rvwheels.schema.derive import record_for, structure
-from rvwheels.schema.keypath import KeyPath
+from rvwheels.schema.keypath import KeyPath, did_you_mean
 from rvwheels.schema.nodes import MapOf, String
 
 MAX_FILE_BYTES = 1 << 20  # the largest recipe is 6 kB
@@ -117,3 +118,20 @@ def _depth(document: object) -> int:
         elif isinstance(value, list):
             pending += [(item, depth + 1) for item in value]
     return deepest
+
+
+def available_names(folder: Path) -> list[str]:
+    """The names of the TOML files in a toolchain folder (roots, emulators…), sorted."""
+    return sorted(path.stem for path in folder.glob("*.toml"))
+
+
+def named_file(folder: Path, name: str, *, what: str, plural: str) -> Path:
+    """``folder/name.toml``, or a ToolchainError naming the ones there are: ``what`` ("an
+    emulator") and ``plural`` ("emulators") word it. The name must be a plain file name."""
+    path = folder / f"{name}.toml"
+    if check.root_name(name) is not None or not path.is_file():
+        known = available_names(folder)
+        hint = did_you_mean(name, known) or f"known {plural}: {', '.join(known) or 'none'}"
+        msg = f"{path}: no such {what}; {hint}"
+        raise ToolchainError(msg)
+    return path
