@@ -306,3 +306,16 @@ def test_a_c_draft_links_as_it_always_did(tmp_path):
         release(), facts, backend="setuptools", ours={}, libraries={}, cxx_link_flags=("-x",)
     )
     assert "LDFLAGS" not in draft.text and "-x" not in draft.text
+
+
+def test_a_rust_draft_says_whether_its_sdist_vendors_its_crates(tmp_path):
+    pyproject = '[build-system]\nbuild-backend = "maturin"\nrequires = ["maturin"]\n'
+    base = {"pyproject.toml": pyproject, "Cargo.toml": "", "src/lib.rs": ""}
+    vendored = {**base, "include/cargo/serde-1.0.0/.cargo-checksum.json": "{}"}
+    for files, warned in ((base, True), (vendored, False)):
+        folder = tmp_path / str(warned)
+        folder.mkdir()
+        facts = inspect_sdist(sdist(folder, files))
+        assert facts.vendored_crates == (0 if warned else 1)
+        draft = compose(release(), facts, backend="maturin", ours={}, libraries={})
+        assert any("vendors no crates" in note for note in draft.notes) is warned

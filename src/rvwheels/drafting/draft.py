@@ -119,6 +119,11 @@ def compose(
     lines += _requires(dict.fromkeys(host), run_requirements(requires_dist), system)
     lines += _test(facts.packages or (release.normalized.replace("-", "_"),))
     notes = [f"languages: {', '.join(facts.languages) or 'none found'}; backend: {backend}"]
+    if "Rust" in facts.languages and not facts.vendored_crates:
+        notes.append(
+            "Rust: the sdist vendors no crates, and cargo builds offline from Debian's crate "
+            "registry; a crate Debian lacks stops the build (then: an adopted build)"
+        )
     if cxx_flags:
         notes.append(f"C++: links with {' '.join(cxx_flags)} (the target's cxx-link-flags)")
     notes += [f"unknown system library '{n}' ({where}): add it to [[requires.library]] and "
