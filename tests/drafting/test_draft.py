@@ -12,6 +12,7 @@ from rvwheels.drafting.command import parse_name, write_validated
 from rvwheels.drafting.draft import compose, load_libraries, recipe_backend, run_requirements
 from rvwheels.drafting.pypi import Release, canonical_file_url, release_from_json
 from rvwheels.drafting.sdist import inspect_sdist
+from rvwheels.environment.target import load_target
 from rvwheels.errors import ConfigurationError, FetchError
 from rvwheels.paths import TOOLCHAIN_DIR
 from rvwheels.recipe.loader import load_recipe
@@ -262,3 +263,59 @@ def test_without_a_per_release_document_the_projects_files_and_the_sdists_metada
     write_validated(path, draft.text)
     assert load_recipe(path).requires.run == ("numpy>=1.2",)
     assert inspect_sdist(sdist(tmp_path, {"setup.py": ""})).requires_dist is None
+
+
+@pytest.mark.parametrize(
+    ("backend", "files"),
+    [
+        ("mesonpy", {"meson.build": "project('geo', 'cpp')\n", "geo/a.cpp": ""}),
+        ("setuptools.build_meta", {"setup.py": "", "geo/a.cpp": ""}),
+        ("scikit_build_core.build", {"CMakeLists.txt": "", "geo/a.cc": ""}),
+    ],
+)
+def test_a_cxx_draft_links_gccs_runtime_as_the_target_says(tmp_path, backend, files):
+    pyproject = f'[build-system]\nbuild-backend = "{backend}"\nrequires = []\n'
+    facts = inspect_sdist(sdist(tmp_path, {"pyproject.toml": pyproject, **files}))
+    flags = load_target(toolchain_dir=TOOLCHAIN_DIR).cxx_link_flags
+    assert "-static-libstdc++" in flags
+    draft = compose(
+        release(requires_dist=()),
+        facts,
+        backend=recipe_backend(release(), facts),
+        ours={},
+        libraries={},
+        cxx_link_flags=flags,
+    )
+    path = tmp_path / "recipes" / "geo.toml"
+    write_validated(path, draft.text)
+    build = load_recipe(path).build
+    if build.backend == "meson-python":
+        (option,) = build.config_settings["setup-args"]
+        assert option == "-Dcpp_link_args=[" + ", ".join(f"'{f}'" for f in flags) + "]"
+        assert build.env == {}
+    else:
+        assert build.env == {"LDFLAGS": " ".join(flags)}
+        assert build.config_settings == {}
+    assert any("cxx-link-flags" in note for note in draft.notes)
+
+
+def test_a_c_draft_links_as_it_always_did(tmp_path):
+    pyproject = '[build-system]\nbuild-backend = "setuptools.build_meta"\nrequires = []\n'
+    facts = inspect_sdist(sdist(tmp_path, {"pyproject.toml": pyproject, "geo/a.c": ""}))
+    draft = compose(
+        release(), facts, backend="setuptools", ours={}, libraries={}, cxx_link_flags=("-x",)
+    )
+    assert "LDFLAGS" not in draft.text and "-x" not in draft.text
+
+
+def test_a_rust_draft_says_whether_its_sdist_vendors_its_crates(tmp_path):
+    pyproject = '[build-system]\nbuild-backend = "maturin"\nrequires = ["maturin"]\n'
+    base = {"pyproject.toml": pyproject, "Cargo.toml": "", "src/lib.rs": ""}
+    vendored = {**base, "include/cargo/serde-1.0.0/.cargo-checksum.json": "{}"}
+    for files, warned in ((base, True), (vendored, False)):
+        folder = tmp_path / str(warned)
+        folder.mkdir()
+        facts = inspect_sdist(sdist(folder, files))
+        assert facts.vendored_crates == (0 if warned else 1)
+        draft = compose(release(), facts, backend="maturin", ours={}, libraries={})
+        assert any("vendors no crates" in note for note in draft.notes) is warned

@@ -5,7 +5,10 @@ built from scratch, hours on 2 cores).
    DYNAMIC_ARCH). Each recipe's tests ran twice: under the default qemu 7.2, where OpenBLAS
    picks its scalar kernels, and under QEMU 5.2 with RVV 0.7.1 and OPENBLAS_CORETYPE=C910V,
    where the checks print that the C910V kernels ran; both passed.
-2. The runtime's ``inpaint`` in a venv of that wheelhouse, under QEMU 5.2, on a photo-sized
+2. numpy's and scipy's own linalg test suites (numpy.linalg whole; scipy.linalg's modules that
+   go through BLAS/LAPACK, not the slow ones) in a clean venv of that wheelhouse, under QEMU 5.2
+   on the C910V kernels: wider than the recipes' own subsets, run once.
+3. The runtime's ``inpaint`` in a venv of that wheelhouse, under QEMU 5.2, on a photo-sized
    image (1280×960, so the crop strategy runs LaMa on the masked region plus its 128-pixel
    margin, as on the RVBook) with random weights of big-lama's layer shapes: with the C910V
    kernels the result equals the scalar kernels' within one uint8 level.
@@ -27,6 +30,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +60,17 @@ RUN_TIMEOUT = 4 * 3600
 LAMA_BLOCKS = 2
 PHOTO = (960, 1280)  # height, width: a 1.2-megapixel photo
 HOLE = (480, 640, 40)  # centre row, centre column, radius
+SUITE_REQUIREMENTS = ("pytest", "pytest-timeout", "hypothesis", "threadpoolctl")
+SUITES = {
+    "numpy": ["numpy.linalg"],
+    "scipy": [
+        f"scipy.linalg.tests.{module}"
+        for module in (
+            "test_basic", "test_blas", "test_decomp", "test_decomp_cholesky", "test_decomp_lu",
+            "test_matfuncs", "test_solvers",
+        )
+    ],
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -135,29 +150,26 @@ def inpaint(venv: TestVenv, emulated: TestRun, log: Path) -> tuple[np.ndarray, s
     """inpaint in the venv under the run's emulator and variables: (result, progress output)."""
     coretype = emulated.env["OPENBLAS_CORETYPE"]
     out = f"out-{coretype}.png"
-    command = [venv.python, f"{Path(venv.python).parent}/inpaint", "photo.png", "mask.png"]
+    command = [f"{Path(venv.python).parent}/inpaint", "photo.png", "mask.png"]
     command += ["-o", out, "--model", "lama.npz"]
     started = time.monotonic()
-    venv.side.executor.bound(emulated.binds).run(
-        [*emulated.prefix, *command], env=emulated.env, cwd=venv.cwd, log=log, timeout=RUN_TIMEOUT
-    )
+    progress = run_under(venv, emulated, command, log)
     print(f"\ninpaint on the {coretype} kernels, QEMU 5.2: {time.monotonic() - started:.0f} s")
-    return read_image(venv.host_cwd / out), log.read_text()
+    return read_image(venv.host_cwd / out), progress
 
 
 @pytest.fixture(scope="module")
-def inpainted(wheelhouse, tmp_path_factory) -> dict[str, tuple[np.ndarray, str]]:
-    """The runtime's inpaint under QEMU 5.2 on each kernel set: (result, progress output)."""
+def c910v_venv(wheelhouse) -> Iterator[tuple[TestVenv, dict[str, TestRun]]]:
+    """A venv in the clean riscv64 root with the wheelhouse's numpy and scipy and the runtime,
+    and a QEMU 5.2 run per kernel set (OPENBLAS_CORETYPE -> run)."""
     options = resolve_options(mode="cross", wheelhouse=wheelhouse, jobs=1, recipes_dir=None)
     log = log_path(options.logs_dir, "_c910v_inpaint")
     log.parent.mkdir(parents=True, exist_ok=True)
-    logs = tmp_path_factory.mktemp("inpaint-logs")
     with exclusive(options.work_dir / "_c910v_inpaint.lock"):
         side = prepare_test_side(options, log=log)
         work = options.work_dir / "_c910v_inpaint"
         venv = make_test_venv(side, work, log=log, timeout=RUN_TIMEOUT)
         install_runtime(venv, options.wheelhouse, log)
-        write_inputs(venv.host_cwd)
         specs = [EmulationSpec(emulator="qemu-rvv071", env={"OPENBLAS_CORETYPE": c}) for c in CORES]
         runs = prepare_runs(
             tuple(specs),
@@ -166,7 +178,57 @@ def inpainted(wheelhouse, tmp_path_factory) -> dict[str, tuple[np.ndarray, str]]
             cache=options.cache,
             log=log,
         )
-        return {c: inpaint(venv, r, logs / f"{c}.log") for c, r in zip(CORES, runs, strict=True)}
+        yield venv, dict(zip(CORES, runs, strict=True))
+
+
+@pytest.fixture(scope="module")
+def inpainted(c910v_venv, tmp_path_factory) -> dict[str, tuple[np.ndarray, str]]:
+    """The runtime's inpaint under QEMU 5.2 on each kernel set: (result, progress output)."""
+    venv, runs = c910v_venv
+    write_inputs(venv.host_cwd)
+    logs = tmp_path_factory.mktemp("inpaint-logs")
+    return {c: inpaint(venv, run, logs / f"{c}.log") for c, run in runs.items()}
+
+
+def run_under(venv: TestVenv, emulated: TestRun, argv: list[str], log: Path) -> str:
+    """``python argv`` in the venv under the run's emulator and variables; its output."""
+    venv.side.executor.bound(emulated.binds).run(
+        [*emulated.prefix, venv.python, *argv],
+        env=emulated.env,
+        cwd=venv.cwd,
+        log=log,
+        timeout=RUN_TIMEOUT,
+    )
+    return log.read_text()
+
+
+@pytest.mark.parametrize("package", SUITES)
+def test_the_linalg_test_suites_pass_on_the_c910v_kernels(c910v_venv, package, tmp_path):
+    venv, runs = c910v_venv
+    log = tmp_path / f"{package}.log"
+    pip_install(
+        venv,
+        list(SUITE_REQUIREMENTS),
+        links=[venv.side.wheels_dir],
+        index=None,
+        log=log,
+        timeout=RUN_TIMEOUT,
+    )
+    # Every OpenBLAS loaded (numpy and scipy each bundle one) runs the C910V kernels.
+    check = (
+        f"import {package}.linalg; from threadpoolctl import threadpool_info as info; "
+        "print('cores:', sorted({i['architecture'] for i in info() if i['internal_api'] == "
+        "'openblas'}))"
+    )
+    assert "cores: ['c910v']" in run_under(venv, runs["C910V"], ["-c", check], log)
+    started = time.monotonic()
+    pytest_argv = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=1800"]
+    pytest_argv += ["-m", "not slow and not xslow", "--pyargs", *SUITES[package]]
+    output = run_under(venv, runs["C910V"], pytest_argv, log)  # raises when a test fails
+    summary = [line for line in output.splitlines() if " passed" in line][-1]
+    seconds = time.monotonic() - started
+    print(f"\n{package} on the C910V kernels, QEMU 5.2: {summary} ({seconds:.0f} s)")
+    assert " failed" not in summary and " error" not in summary
 
 
 def test_inpaint_on_the_c910v_kernels_equals_the_scalar_ones_within_one_level(inpainted):

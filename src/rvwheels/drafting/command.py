@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 from rvwheels.drafting.draft import compose, load_libraries, recipe_backend
 from rvwheels.drafting.pypi import Release, fetch_release
 from rvwheels.drafting.sdist import inspect_sdist
+from rvwheels.environment.target import load_target
 from rvwheels.errors import ConfigurationError, FetchError
 from rvwheels.fetch import fetch_file
 from rvwheels.recipe.loader import load_recipe, load_recipes
@@ -65,7 +66,15 @@ def draft_recipe(
         return Drafted(name=name, version=release.version, recipe=None, notes=(note,))
     ours = {n: r.version for n, r in load_recipes(recipes_dir).items()}
     libraries = load_libraries(toolchain_dir / "libraries.toml")
-    draft = compose(release, facts, backend=backend, ours=ours, libraries=libraries)
+    cxx_link_flags = load_target(toolchain_dir=toolchain_dir).cxx_link_flags
+    draft = compose(
+        release,
+        facts,
+        backend=backend,
+        ours=ours,
+        libraries=libraries,
+        cxx_link_flags=cxx_link_flags,
+    )
     write_validated(target, draft.text)
     return Drafted(name=name, version=release.version, recipe=target, notes=draft.notes)
 

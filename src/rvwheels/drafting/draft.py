@@ -101,14 +101,17 @@ def compose(
     backend: str,
     ours: Mapping[str, str],
     libraries: Mapping[str, LibraryEntry],
+    cxx_link_flags: Sequence[str] = (),
 ) -> Draft:
-    """The recipe text. ``ours``: our recipes by name -> version."""
+    """The recipe text. ``ours``: our recipes by name -> version; ``cxx_link_flags``: the
+    target's, for a project with C++ sources."""
     host = [n for n in _requirement_names(facts.build_requires) if n in ours]
     found, unknown = _match_libraries(facts.libraries, libraries)
     host += [entry.pkgconfig for entry in found if entry.pkgconfig in ours]
     system = [entry for entry in found if entry.pkgconfig not in ours]
     lines = _header(release, facts) + _package_and_source(release)
-    lines += _build(backend, facts)
+    cxx_flags = tuple(cxx_link_flags) if "C++" in facts.languages else ()
+    lines += _build(backend, facts, cxx_flags)
     lines += _cross(backend, host, facts)
     requires_dist = release.requires_dist
     if requires_dist is None:  # PyPI gave only the files: the sdist's PKG-INFO says
@@ -116,6 +119,13 @@ def compose(
     lines += _requires(dict.fromkeys(host), run_requirements(requires_dist), system)
     lines += _test(facts.packages or (release.normalized.replace("-", "_"),))
     notes = [f"languages: {', '.join(facts.languages) or 'none found'}; backend: {backend}"]
+    if "Rust" in facts.languages and not facts.vendored_crates:
+        notes.append(
+            "Rust: the sdist vendors no crates, and cargo builds offline from Debian's crate "
+            "registry; a crate Debian lacks stops the build (then: an adopted build)"
+        )
+    if cxx_flags:
+        notes.append(f"C++: links with {' '.join(cxx_flags)} (the target's cxx-link-flags)")
     notes += [f"unknown system library '{n}' ({where}): add it to [[requires.library]] and "
               f"toolchain/libraries.toml" for n, where in unknown]  # fmt: skip
     return Draft(name=release.normalized, text="\n".join(lines) + "\n", notes=tuple(notes))
@@ -181,11 +191,23 @@ def _package_and_source(release: Release) -> list[str]:
     ]
 
 
-def _build(backend: str, facts: SdistFacts) -> list[str]:
+def _build(backend: str, facts: SdistFacts, cxx_flags: Sequence[str]) -> list[str]:
     lines = ["[build]", f"backend = {_q(backend)}"]
     if "Fortran" in facts.languages:
         lines.append("fortran = true")
-    return [*lines, ""]
+    return [*lines, "", *_cxx_link(backend, cxx_flags)]
+
+
+def _cxx_link(backend: str, flags: Sequence[str]) -> list[str]:
+    """GCC's C++ runtime linked as the target says. Meson ignores LDFLAGS for the target of a
+    cross build, so it is told by option; setuptools and CMake read LDFLAGS in every mode."""
+    if not flags or backend not in ("meson-python", "setuptools", "scikit-build-core"):
+        return []
+    why = "# C++: libstdc++ linked statically and kept private (the target's cxx-link-flags)."
+    if backend == "meson-python":
+        option = "-Dcpp_link_args=[" + ", ".join(f"'{f}'" for f in flags) + "]"
+        return [why, "[build.config-settings]", f"setup-args = {_list([option])}", ""]
+    return [why, "[build.env]", f"LDFLAGS = {_q(' '.join(flags))}", ""]
 
 
 def _cross(backend: str, host: Sequence[str], facts: SdistFacts) -> list[str]:

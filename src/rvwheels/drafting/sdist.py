@@ -63,6 +63,7 @@ class SdistFacts:
     libraries: tuple[tuple[str, str], ...]  # (name as looked up, which build file)
     packages: tuple[str, ...]  # top-level import packages
     requires_dist: tuple[str, ...] | None = None  # PKG-INFO's Requires-Dist; None: no PKG-INFO
+    vendored_crates: int = 0  # Rust crates shipped in the sdist (`cargo vendor` leaves a checksum)
 
 
 def inspect_sdist(archive: Path) -> SdistFacts:
@@ -78,6 +79,7 @@ def inspect_sdist(archive: Path) -> SdistFacts:
         libraries=tuple(dict.fromkeys(_library_lookups(texts))),
         packages=_packages(names),
         requires_dist=_requires_dist(texts.get("PKG-INFO")),
+        vendored_crates=sum(PurePosixPath(n).name == ".cargo-checksum.json" for n in names),
     )
 
 

@@ -47,7 +47,7 @@ def render_cmake_toolchain(
         f'set(ENV{{PKG_CONFIG_LIBDIR}} "{":".join(pkgconfig_libdir)}")',
         'set(ENV{PKG_CONFIG_PATH} "")',
     ]
-    flags = " ".join(cmake.linker_flags)
+    flags = " ".join(target.cxx_link_flags)
     if flags:
         lines += [
             f'set(CMAKE_SHARED_LINKER_FLAGS_INIT "{flags}")',

@@ -34,7 +34,6 @@ class CMakeSettings:
     system_name: str = toml(doc="CMAKE_SYSTEM_NAME")
     system_processor: str = toml(doc="CMAKE_SYSTEM_PROCESSOR")
     ignore_path: tuple[str, ...] = toml((), doc="CMAKE_IGNORE_PATH: the build machine's libraries")
-    linker_flags: tuple[str, ...] = toml((), doc="for shared libraries and modules")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +72,9 @@ class Target:
     manylinux_floor: tuple[int, int] = toml(node=_FLOOR, doc="the lowest manylinux tag")
     manylinux_lock: tuple[int, int] = toml(
         node=_FLOOR, doc="the newest manylinux tag a lock may pick: the oldest target's glibc"
+    )
+    cxx_link_flags: tuple[str, ...] = toml(
+        (), doc="how C++ extensions link GCC's runtime: statically, kept private"
     )
     cross: CrossSettings = toml(doc="what cross builds need")
 
