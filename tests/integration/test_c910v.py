@@ -71,6 +71,11 @@ SUITES = {
         )
     ],
 }  # fmt: skip
+# TestVectorNorms.test_stable accepts a float32 norm of [1e4, 1 × 10000] only as exact (0.5 over
+# 1e4) or as naive summation gives it (0.0); the C910V snrm2 sums in vector lanes and gives
+# 0.46875, like AOCL-BLAS's blocked sum (scipy/scipy#24096: the test is too strict). Each kernel
+# set's norm is checked against the exact one below instead (test_snrm2_…).
+DESELECTED = {"scipy": ["-k", "not (TestVectorNorms and test_stable)"]}
 
 
 @pytest.fixture(scope="module")
@@ -223,12 +228,30 @@ def test_the_linalg_test_suites_pass_on_the_c910v_kernels(c910v_venv, package, t
     assert "cores: ['c910v']" in run_under(venv, runs["C910V"], ["-c", check], log)
     started = time.monotonic()
     pytest_argv = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=1800"]
-    pytest_argv += ["-m", "not slow and not xslow", "--pyargs", *SUITES[package]]
+    pytest_argv += ["-m", "not slow and not xslow", *DESELECTED.get(package, [])]
+    pytest_argv += ["--pyargs", *SUITES[package]]
     output = run_under(venv, runs["C910V"], pytest_argv, log)  # raises when a test fails
     summary = [line for line in output.splitlines() if " passed" in line][-1]
     seconds = time.monotonic() - started
     print(f"\n{package} on the C910V kernels, QEMU 5.2: {summary} ({seconds:.0f} s)")
     assert " failed" not in summary and " error" not in summary
+
+
+@pytest.mark.parametrize("coretype", CORES)
+def test_snrm2_of_scipys_stable_case_is_no_worse_than_a_naive_sum(c910v_venv, coretype, tmp_path):
+    """scipy's TestVectorNorms.test_stable case on each kernel set: the true norm of
+    [1e4, 1 × 10000] exceeds 1e4 by 0.49999; a naive float32 sum loses every 1 (error 0.49999),
+    which scipy accepts. The scalar kernels sum naively; the C910V ones in vector lanes (0.031)."""
+    venv, runs = c910v_venv
+    check = (
+        "import math, numpy as np; from scipy.linalg.blas import snrm2; "
+        "a = np.array([1e4] + [1] * 10000, dtype=np.float32); "
+        "print('snrm2 error:', abs(float(snrm2(a)) - math.sqrt(1e8 + 1e4)))"
+    )
+    output = run_under(venv, runs[coretype], ["-c", check], tmp_path / "snrm2.log")
+    error = float(re.findall(r"snrm2 error: (\S+)", output)[-1])
+    print(f"\nsnrm2 on the {coretype} kernels: error {error:.3g}")
+    assert error <= 0.5
 
 
 def test_inpaint_on_the_c910v_kernels_equals_the_scalar_ones_within_one_level(inpainted):
