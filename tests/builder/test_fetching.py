@@ -105,3 +105,16 @@ def test_a_make_library_installs_only_the_build_tools(tmp_path, fetched_wheels):
         job(tmp_path, recipe("openblas", backend="make"), env=_sides(tmp_path, "x86_64"))
     )
     assert result.build_requirements == fetching.BUILD_TOOLS
+
+
+def test_a_setuptools_build_gets_wheel_which_setuptools_before_70_asks_for(
+    tmp_path, fetched_wheels
+):
+    def requirements(backend: str) -> tuple[str, ...]:
+        built = recipe("demo", backend=backend)
+        return fetching.fetch(
+            job(tmp_path, built, env=_sides(tmp_path, "x86_64"))
+        ).build_requirements
+
+    assert "wheel" in requirements("setuptools")
+    assert "wheel" not in requirements("meson-python")

@@ -145,5 +145,7 @@ def the_one_wheel(dist: Path, job: BuildJob) -> Path:
 
 
 MESON_PYTHON = MesonPython()
-SETUPTOOLS = Pep517Backend()
+# setuptools before 70.1 (CPython 3.11's bundled 65.5 in a build venv) asks for `wheel` to make
+# one; pypa build without isolation then stops on it as unmet. Newer setuptools ignore it.
+SETUPTOOLS = Pep517Backend(build_tools=("wheel",))
 SCIKIT_BUILD_CORE = ScikitBuildCore()
