@@ -149,9 +149,9 @@ def _libraries(
     ``brought_by_recipe``: leave out those the recipe's own [requires.system] installs."""
     needed: dict[str, tuple[LibrarySpec, list[str]]] = {}
     for name, recipe in sorted(recipes.items()):
-        for library in recipe.requires.libraries:
-            if brought_by_recipe and library.debian in recipe.requires.system.target:
-                continue
+        requires = recipe.requires
+        libraries = requires.libraries_from_mode_root() if brought_by_recipe else requires.libraries
+        for library in libraries:
             needed.setdefault(library.pkgconfig, (library, []))[1].append(name)
     return needed
 

@@ -165,8 +165,8 @@ def inpaint(venv: TestVenv, emulated: TestRun, log: Path) -> tuple[np.ndarray, s
 
 @pytest.fixture(scope="module")
 def c910v_venv(wheelhouse) -> Iterator[tuple[TestVenv, dict[str, TestRun]]]:
-    """A venv in the clean riscv64 root with the wheelhouse's numpy and scipy and the runtime,
-    and a QEMU 5.2 run per kernel set (OPENBLAS_CORETYPE -> run)."""
+    """A venv in the clean riscv64 root with the wheelhouse's numpy and scipy, the runtime and
+    what the test suites need, and a QEMU 5.2 run per kernel set (OPENBLAS_CORETYPE -> run)."""
     options = resolve_options(mode="cross", wheelhouse=wheelhouse, jobs=1, recipes_dir=None)
     log = log_path(options.logs_dir, "_c910v_inpaint")
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -175,6 +175,9 @@ def c910v_venv(wheelhouse) -> Iterator[tuple[TestVenv, dict[str, TestRun]]]:
         work = options.work_dir / "_c910v_inpaint"
         venv = make_test_venv(side, work, log=log, timeout=RUN_TIMEOUT)
         install_runtime(venv, options.wheelhouse, log)
+        # The recipe tests fetched these into the riscv64 wheel cache.
+        links = [venv.side.wheels_dir]
+        pip_install(venv, SUITE_REQUIREMENTS, links=links, index=None, log=log, timeout=RUN_TIMEOUT)
         specs = [EmulationSpec(emulator="qemu-rvv071", env={"OPENBLAS_CORETYPE": c}) for c in CORES]
         runs = prepare_runs(
             tuple(specs),
@@ -211,14 +214,6 @@ def run_under(venv: TestVenv, emulated: TestRun, argv: list[str], log: Path) -> 
 def test_the_linalg_test_suites_pass_on_the_c910v_kernels(c910v_venv, package, tmp_path):
     venv, runs = c910v_venv
     log = tmp_path / f"{package}.log"
-    pip_install(
-        venv,
-        list(SUITE_REQUIREMENTS),
-        links=[venv.side.wheels_dir],
-        index=None,
-        log=log,
-        timeout=RUN_TIMEOUT,
-    )
     # Every OpenBLAS loaded (numpy and scipy each bundle one) runs the C910V kernels.
     check = (
         f"import {package}.linalg; from threadpoolctl import threadpool_info as info; "

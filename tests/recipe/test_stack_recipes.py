@@ -51,8 +51,8 @@ def debian_libraries() -> Iterator[tuple[str, str]]:
     """The Debian packages of the libraries a recipe needs that its own [requires.system]
     does not bring into its build root: the mode's root must have those."""
     for name, recipe in sorted(RECIPES.items()):
-        for library in recipe.requires.libraries:
-            if library.debian and library.debian not in recipe.requires.system.target:
+        for library in recipe.requires.libraries_from_mode_root():
+            if library.debian:
                 yield name, library.debian
 
 

@@ -13,6 +13,7 @@ from packaging.version import Version
 
 from rvwheels.drafting.pypi import Release
 from rvwheels.drafting.sdist import SdistFacts
+from rvwheels.environment.crossfile import meson_literal
 from rvwheels.errors import ConfigurationError, ToolchainError
 from rvwheels.schema import checks as check
 from rvwheels.schema import internal, toml
@@ -205,7 +206,7 @@ def _cxx_link(backend: str, flags: Sequence[str]) -> list[str]:
         return []
     why = "# C++: libstdc++ linked statically and kept private (the target's cxx-link-flags)."
     if backend == "meson-python":
-        option = "-Dcpp_link_args=[" + ", ".join(f"'{f}'" for f in flags) + "]"
+        option = f"-Dcpp_link_args={meson_literal(list(flags))}"
         return [why, "[build.config-settings]", f"setup-args = {_list([option])}", ""]
     return [why, "[build.env]", f"LDFLAGS = {_q(' '.join(flags))}", ""]
 

@@ -37,12 +37,13 @@ def render_cross_file(
     lines: list[str] = []
     for name, entries in sections.items():
         lines.append(f"[{name}]")
-        lines += [f"{key} = {_meson_literal(value)}" for key, value in entries.items()]
+        lines += [f"{key} = {meson_literal(value)}" for key, value in entries.items()]
         lines.append("")
     return "\n".join(lines)
 
 
-def _meson_literal(value: Value) -> str:
+def meson_literal(value: Value) -> str:
+    """A value as Meson writes it: in a cross file, or in a -D option on the command line."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

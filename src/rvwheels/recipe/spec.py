@@ -278,6 +278,11 @@ class RequiresSpec:
         default_factory=SystemSpec, doc="Debian packages its build root needs besides the mode's"
     )
 
+    def libraries_from_mode_root(self) -> tuple[LibrarySpec, ...]:
+        """The libraries the mode's root must hold: not those [requires.system] brings into
+        this recipe's own build root."""
+        return tuple(lib for lib in self.libraries if lib.debian not in self.system.target)
+
 
 @dataclass(frozen=True, kw_only=True)
 class TestSpec:
